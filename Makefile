@@ -1,0 +1,53 @@
+# 一帮到底 — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+export PORT
+
+# Local runs default to DEBUG with SQLite and the filesystem broker under var/;
+# DATABASE_URL / CELERY_BROKER_URL from the environment override them.
+RUN_ENV := DEBUG=$${DEBUG:-1}
+
+.PHONY: setup run test lint format clean
+
+# Browser journeys use Debian's Chromium (never a browser build downloaded by a test tool).
+/usr/bin/chromium:
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+setup: $(BIN)/.installed
+
+run: setup
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo
+	$(RUN_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@echo "一帮到底 serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops the web server, worker and beat)"
+	$(RUN_ENV) exec $(BIN)/honcho start --no-prefix --port $(PORT) -f Procfile
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Tests about the database and the queue run on the real services: PostgreSQL
+# and Redis on this machine unless DATABASE_URL / CELERY_BROKER_URL say otherwise.
+TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-not-a-secret} \
+	STATICFILES_BACKEND=django.contrib.staticfiles.storage.StaticFilesStorage \
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/yibang} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/15}
+
+test: setup lint /usr/bin/chromium
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var/db.sqlite3* var/broker var/staticfiles var/celerybeat-schedule*

@@ -1,0 +1,1 @@
+"""The back office: units, the workflow, deadlines, notifications. Builds on requests_app."""

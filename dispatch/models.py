@@ -1,0 +1,102 @@
+"""The back office's data: the units requests are handed to, who works in them, and hand-overs.
+
+Invariants:
+- A request has at most one active lead assignment (主办) at a time; assisting
+  units (协办) may be several.
+- Units are never deleted once used (PROTECT), so history keeps its meaning;
+  switch `is_active` off instead.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from requests_app.models import District, HelpRequest
+
+
+class Unit(models.Model):
+    """A city department or a district/county government that handles requests."""
+
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", _("市直部门")
+        DISTRICT = "district", _("区县(市)政府")
+        OTHER = "other", _("其他单位")
+
+    name = models.CharField(_("名称"), max_length=60, unique=True)
+    short_name = models.CharField(_("简称"), max_length=30, blank=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("对应区县(市)")
+    )
+    email = models.EmailField(_("通知邮箱"), blank=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="UnitMembership", related_name="units", verbose_name=_("承办人员")
+    )
+
+    class Meta:
+        ordering = ["kind", "order", "id"]
+        verbose_name = _("承办单位")
+        verbose_name_plural = _("承办单位")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UnitMembership(models.Model):
+    """A staff user works for a unit (a handler sees that unit's requests)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, verbose_name=_("单位"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, verbose_name=_("用户"))
+
+    class Meta:
+        verbose_name = _("单位成员")
+        verbose_name_plural = _("单位成员")
+        constraints = [models.UniqueConstraint(fields=["unit", "user"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.unit}"
+
+
+class Assignment(models.Model):
+    """A hand-over (交单) of a request to a unit, as lead (主办) or assisting (协办)."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("主办")
+        ASSIST = "assist", _("协办")
+
+    request = models.ForeignKey(HelpRequest, on_delete=models.PROTECT, related_name="assignments")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("单位"))
+    role = models.CharField(_("角色"), max_length=8, choices=Role.choices)
+    instructions = models.TextField(_("交办意见"), blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("交办人")
+    )
+    assigned_at = models.DateTimeField(_("交办时间"), default=timezone.now)
+    accepted_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("退单时间"), null=True, blank=True)
+    return_reason = models.TextField(_("退单理由"), blank=True)
+    is_active = models.BooleanField(_("有效"), default=True)
+
+    class Meta:
+        verbose_name = _("交办记录")
+        verbose_name_plural = _("交办记录")
+        ordering = ["-assigned_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request"], condition=Q(role="lead", is_active=True), name="assignment_one_active_lead"
+            ),
+            models.CheckConstraint(condition=Q(role__in=["lead", "assist"]), name="assignment_role_valid"),
+        ]
+        indexes = [
+            # Scoping: a handler's changelist is "requests with an active assignment to my units".
+            models.Index(fields=["unit", "request"], name="assignment_unit_req_idx", condition=Q(is_active=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request} → {self.unit} ({self.get_role_display()})"

@@ -1,0 +1,34 @@
+"""Staff roles as Django groups, and the permissions each one holds.
+
+Roles are data: a user's role is the group they are in, managed in admin.
+`roles_ensure` creates or updates the groups; it is idempotent.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+
+DISPATCHER = "平台交办员"
+HANDLER = "承办人"
+SUPERVISOR = "督办员"
+
+ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
+    DISPATCHER: [("requests_app", "view_helprequest"), ("requests_app", "view_event"), ("dispatch", "view_unit")],
+    HANDLER: [("requests_app", "view_helprequest"), ("requests_app", "view_event")],
+    SUPERVISOR: [
+        ("requests_app", "view_helprequest"),
+        ("requests_app", "view_event"),
+        ("dispatch", "view_unit"),
+        ("dispatch", "view_assignment"),
+    ],
+}
+
+
+def roles_ensure() -> dict[str, Group]:
+    groups = {}
+    for name, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        wanted = [Permission.objects.get(content_type__app_label=app, codename=code) for app, code in perms]
+        group.permissions.add(*wanted)
+        groups[name] = group
+    return groups

@@ -1,0 +1,24 @@
+"""The Celery application. Every periodic schedule is declared here, in one place."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+
+app = Celery("helpdesk")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def _schedules(sender: Celery, **kwargs: object) -> None:
+    from django.conf import settings
+
+    sender.conf.beat_schedule = {
+        "deadlines-sweep": {
+            "task": "dispatch.tasks.deadlines_sweep_task",
+            "schedule": float(settings.DEADLINE_SWEEP_SECONDS),
+            "options": {"expires": float(settings.DEADLINE_SWEEP_SECONDS)},
+        },
+    }

@@ -1,0 +1,162 @@
+"""Citizen forms: parse and validate input, never store anything.
+
+Field names (`category`, `urgency`, `district`, `name`, `phone`, `address`,
+`title`, `content`, `consent`) are part of the public interface: the JSON API
+and the tests reuse them. Every message is in the citizen's language.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Category, District, Urgency
+from .phones import phone_normalize
+
+CONTENT_MIN = 10
+CONTENT_MAX = 2000
+
+_HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|<\s*script", re.IGNORECASE)
+# C0/C1 control characters; newlines and tabs are fine in long text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# A person's name: Chinese characters (incl. extension A), Latin letters, the
+# middle dot of minority names, spaces, apostrophes and hyphens.
+_NAME = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fffA-Za-z·•.' \-]+$")
+
+
+def _clean_text(value: str, *, multiline: bool = False) -> str:
+    value = (value or "").strip()
+    if _HTML_TAG.search(value):
+        raise forms.ValidationError(_("请不要输入网页代码或尖括号标签（例如 <script>）。"), code="html")
+    text = value if multiline else value.replace("\n", " ").replace("\r", " ").replace("\t", " ")
+    if _CONTROL.search(text.replace("\n", "").replace("\r", "").replace("\t", "")):
+        raise forms.ValidationError(_("内容包含无法识别的控制字符，请删除后重试。"), code="control")
+    return text
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Category) -> str:
+        return obj.name
+
+
+class HelpRequestForm(forms.Form):
+    category = CategoryChoiceField(
+        label=_("求助类别"),
+        queryset=Category.objects.filter(is_active=True),
+        empty_label=_("请选择类别"),
+        error_messages={"required": _("请选择求助类别。"), "invalid_choice": _("请选择列表中的求助类别。")},
+    )
+    urgency = forms.ChoiceField(
+        label=_("是否紧急"),
+        choices=Urgency.choices,
+        initial=Urgency.NORMAL,
+        widget=forms.RadioSelect,
+        help_text=_("紧急问题（如就医、断供）3小时内落实解决；工作人员会核实。"),
+        error_messages={"required": _("请选择是否紧急。"), "invalid_choice": _("请选择“紧急”或“一般”。")},
+    )
+    district = forms.ModelChoiceField(
+        label=_("所在区县(市)"),
+        queryset=District.objects.filter(is_active=True),
+        empty_label=_("请选择区县(市)"),
+        error_messages={"required": _("请选择所在区县(市)。"), "invalid_choice": _("请选择列表中的区县(市)。")},
+    )
+    name = forms.CharField(
+        label=_("姓名"),
+        max_length=40,
+        error_messages={"required": _("请填写姓名。"), "max_length": _("姓名最多 %(limit_value)d 个字。")},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    phone = forms.CharField(
+        label=_("联系电话"),
+        max_length=30,
+        help_text=_("手机号或带区号的固定电话，用于工作人员联系您和查询进度。"),
+        error_messages={"required": _("请填写联系电话。"), "max_length": _("电话号码过长，请检查。")},
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    address = forms.CharField(
+        label=_("地址（选填）"),
+        max_length=200,
+        required=False,
+        error_messages={"max_length": _("地址最多 %(limit_value)d 个字。")},
+    )
+    title = forms.CharField(
+        label=_("标题"),
+        max_length=60,
+        error_messages={"required": _("请用一句话概括您的问题。"), "max_length": _("标题最多 %(limit_value)d 个字。")},
+    )
+    content = forms.CharField(
+        label=_("求助内容"),
+        min_length=CONTENT_MIN,
+        max_length=CONTENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": CONTENT_MAX}),
+        help_text=_("请写明事情经过、时间地点和需要的帮助（10–2000字）。"),
+        error_messages={
+            "required": _("请填写求助内容。"),
+            "min_length": _("求助内容至少 %(limit_value)d 个字，请写清楚事情经过。"),
+            "max_length": _("求助内容最多 %(limit_value)d 个字（现在 %(show_value)d 个字）。"),
+        },
+    )
+    consent = forms.BooleanField(
+        label=_("我已阅读并同意隐私说明：个人信息仅用于办理本次求助，公开页面不显示完整姓名和电话。"),
+        error_messages={"required": _("请阅读并勾选同意隐私说明后再提交。")},
+    )
+    submit_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submit_token", uuid.uuid4())
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def clean_name(self) -> str:
+        name = _clean_text(self.cleaned_data["name"])
+        if not _NAME.match(name):
+            raise forms.ValidationError(_("姓名只能包含汉字、字母和“·”，请检查。"), code="name")
+        return name
+
+    def clean_phone(self) -> str:
+        normalized = phone_normalize(self.cleaned_data["phone"])
+        if normalized is None:
+            raise forms.ValidationError(
+                _("请填写正确的手机号（11位，1开头）或带区号的固定电话（如 0371-66668888）。"), code="phone"
+            )
+        return normalized
+
+    def clean_address(self) -> str:
+        return _clean_text(self.cleaned_data.get("address", ""))
+
+    def clean_title(self) -> str:
+        return _clean_text(self.cleaned_data["title"])
+
+    def clean_content(self) -> str:
+        return _clean_text(self.cleaned_data["content"], multiline=True)
+
+
+class LookupForm(forms.Form):
+    ticket_number = forms.CharField(
+        label=_("求助编号"),
+        max_length=24,
+        error_messages={"required": _("请填写求助编号。")},
+        widget=forms.TextInput(attrs={"placeholder": "ZZ20260315-0042", "autocapitalize": "characters"}),
+    )
+    phone = forms.CharField(
+        label=_("提交时填写的联系电话"),
+        max_length=30,
+        error_messages={"required": _("请填写提交时的联系电话。")},
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+
+    def __init__(self, *args, **kwargs):  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def clean_ticket_number(self) -> str:
+        return self.cleaned_data["ticket_number"].strip().upper()

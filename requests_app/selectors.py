@@ -1,0 +1,104 @@
+"""Reads on the citizen side: lookup by ticket number, signed tracking links, public totals.
+
+Nothing here returns personal data unmasked to a public page: views call
+`phones.phone_mask` / `phones.name_mask` on what they show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core import signing
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+
+from .models import Category, District, Event, HelpRequest, State
+from .phones import phone_normalize
+
+_TRACK_SALT = "requests_app.track"
+TOTALS_CACHE_KEY = "requests_app:totals"
+TOTALS_CACHE_SECONDS = 60
+
+
+def track_token_for(*, ticket_number: str) -> str:
+    """A signed token that opens the progress page without the phone (QR code, receipt link)."""
+    return signing.Signer(salt=_TRACK_SALT).sign(ticket_number)
+
+
+def ticket_number_from_token(*, token: str) -> str | None:
+    try:
+        return signing.Signer(salt=_TRACK_SALT).unsign(token)
+    except signing.BadSignature:
+        return None
+
+
+def _request_qs() -> QuerySet[HelpRequest]:
+    return HelpRequest.objects.select_related("category", "district", "duplicate_of")
+
+
+def request_get_by_token(*, token: str) -> HelpRequest | None:
+    ticket_number = ticket_number_from_token(token=token)
+    if ticket_number is None:
+        return None
+    return _request_qs().filter(ticket_number=ticket_number).first()
+
+
+def request_find_for_citizen(*, ticket_number: str, phone: str) -> HelpRequest | None:
+    """The request whose number and phone both match, else None.
+
+    An unknown number and a wrong phone take the same path and return the same
+    None, so the lookup cannot be used to learn which numbers exist.
+    """
+    normalized = phone_normalize(phone) or ""
+    number = (ticket_number or "").strip().upper()
+    if not number or not normalized:
+        return None
+    return _request_qs().filter(ticket_number=number, phone=normalized).first()
+
+
+def public_events(*, help_request: HelpRequest) -> list[Event]:
+    """The request's public timeline, oldest first, as the citizen reads it."""
+    return list(
+        Event.objects.filter(request=help_request, is_public=True)
+        .only("kind", "message", "note", "unit_name", "created_at", "to_state")
+        .order_by("created_at", "id")
+    )
+
+
+def deadlines_of(*, help_request: HelpRequest) -> list:
+    return list(help_request.deadlines.order_by("due_at", "id"))
+
+
+def active_categories() -> list[Category]:
+    return list(Category.objects.filter(is_active=True))
+
+
+def active_districts() -> list[District]:
+    return list(District.objects.filter(is_active=True))
+
+
+@dataclass(frozen=True)
+class Totals:
+    received: int
+    resolved: int
+    reported: int
+
+
+def public_totals() -> Totals:
+    """Headline figures (received, resolved, 急难愁盼 reported), cached for a minute.
+
+    One aggregate query over the table; the cache keeps it off every page view.
+    """
+    cached = cache.get(TOTALS_CACHE_KEY)
+    if cached is not None:
+        return cached
+    # Like the article's "已接受各类信息": every request received counts, even
+    # ones later found invalid or duplicate.
+    agg = HelpRequest.objects.aggregate(
+        received=Count("id"),
+        resolved=Count("id", filter=Q(state__in=[State.RESOLVED, State.CLOSED])),
+        reported=Count("id", filter=Q(is_urgent=True) | Q(tag_nan=True) | Q(tag_chou=True) | Q(tag_pan=True)),
+    )
+    totals = Totals(**agg)
+    cache.set(TOTALS_CACHE_KEY, totals, TOTALS_CACHE_SECONDS)
+    return totals

@@ -1,0 +1,124 @@
+"""Writes on the citizen side: submitting a help request.
+
+`request_submit` is the only way a request comes into being (web form, later
+the Open311 API). It is idempotent on `submit_token`: submitting the same form
+twice returns the first request. It publishes nothing to the broker, so a
+broker outage can never block a citizen; the deadline sweep picks new
+requests up from the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from .models import Category, Deadline, District, Event, HelpRequest, State, TicketCounter, Urgency
+
+
+def deadline_durations() -> dict[str, dt.timedelta]:
+    """The platform's promises as durations, from settings (overridable by environment)."""
+    return {
+        Deadline.Kind.CONTACT: dt.timedelta(seconds=settings.SLA_CONTACT_SECONDS),
+        Deadline.Kind.URGENT: dt.timedelta(seconds=settings.SLA_URGENT_SECONDS),
+        Deadline.Kind.RESOLVE: dt.timedelta(seconds=settings.SLA_RESOLVE_SECONDS),
+        Deadline.Kind.FEEDBACK: dt.timedelta(seconds=settings.SLA_FEEDBACK_SECONDS),
+    }
+
+
+def deadline_plan(*, created_at: dt.datetime, is_urgent: bool) -> dict[str, dt.datetime]:
+    """Due times for a request created at `created_at` (the urgent one only if urgent)."""
+    durations = deadline_durations()
+    plan = {kind: created_at + delta for kind, delta in durations.items()}
+    if not is_urgent:
+        plan.pop(Deadline.Kind.URGENT)
+    return plan
+
+
+def ticket_number_next(*, now: dt.datetime | None = None) -> str:
+    """Allocate the next ticket number for today's local date, e.g. ZZ20260315-0042.
+
+    One atomic upsert on the day's counter row, run in its own autocommit
+    statement so the counter's row lock is held for microseconds, not for the
+    whole submission. A failed submission leaves a gap, never a duplicate.
+    """
+    local_day = timezone.localdate(now or timezone.now())
+    table = TicketCounter._meta.db_table
+    sql = (
+        f"INSERT INTO {table} (day, last) VALUES (%s, 1) "  # noqa: S608 - table name is ours
+        f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [local_day])
+        (number,) = cursor.fetchone()
+    return f"{settings.TICKET_PREFIX}{local_day:%Y%m%d}-{number:04d}"
+
+
+def request_submit(
+    *,
+    category: Category,
+    urgency: str,
+    district: District,
+    name: str,
+    phone: str,
+    address: str,
+    title: str,
+    content: str,
+    submit_token: uuid.UUID | None = None,
+    channel_label: str = "",
+    now: dt.datetime | None = None,
+) -> HelpRequest:
+    """Store a citizen's request with its deadlines and the first timeline event.
+
+    Inputs must already be validated and normalised (see forms.HelpRequestForm).
+    Returns the existing request when `submit_token` was used before.
+    """
+    now = now or timezone.now()
+    is_urgent = urgency == Urgency.URGENT
+    ticket_number = ticket_number_next(now=now)
+    help_request = HelpRequest(
+        ticket_number=ticket_number,
+        submit_token=submit_token,
+        category_claimed=category,
+        category=category,
+        urgency_claimed=urgency,
+        is_urgent=is_urgent,
+        district=district,
+        name=name,
+        phone=phone,
+        address=address,
+        title=title,
+        content=content,
+        state=State.SUBMITTED,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with transaction.atomic():
+            help_request.save(force_insert=True)
+            Deadline.objects.bulk_create(
+                Deadline(request=help_request, kind=kind, due_at=due)
+                for kind, due in deadline_plan(created_at=now, is_urgent=is_urgent).items()
+            )
+            Event.objects.create(
+                request=help_request,
+                kind=Event.Kind.SUBMITTED,
+                to_state=State.SUBMITTED,
+                actor_label=channel_label or "市民",
+                message="市民提交求助",
+                is_public=True,
+                created_at=now,
+                data={"urgency": urgency, "category": category.code},
+            )
+    except IntegrityError:
+        # The same form was submitted before (double click, resubmitted POST):
+        # the unique token refuses the second insert; answer with the first.
+        if submit_token is not None:
+            existing = HelpRequest.objects.filter(submit_token=submit_token).first()
+            if existing is not None:
+                return existing
+        raise
+    return help_request

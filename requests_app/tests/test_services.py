@@ -1,0 +1,89 @@
+import datetime as dt
+import re
+import threading
+import uuid
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from requests_app.models import Deadline, Event, HelpRequest, State
+from requests_app.tests.factories import HelpRequestFactory
+
+
+@pytest.mark.django_db
+def test_submit_stores_request_deadlines_and_public_event(settings):
+    now = dt.datetime(2026, 3, 15, 2, 0, tzinfo=dt.UTC)  # 10:00 in Zhengzhou
+    req = HelpRequestFactory(urgency="urgent", now=now)
+    assert re.fullmatch(r"ZZ20260315-\d{4}", req.ticket_number)
+    assert req.state == State.SUBMITTED
+    assert req.is_urgent
+    due = {d.kind: d.due_at for d in req.deadlines.all()}
+    assert due == {
+        Deadline.Kind.CONTACT: now + dt.timedelta(hours=1),
+        Deadline.Kind.URGENT: now + dt.timedelta(hours=3),
+        Deadline.Kind.RESOLVE: now + dt.timedelta(hours=7),
+        Deadline.Kind.FEEDBACK: now + dt.timedelta(days=1),
+    }
+    (event,) = Event.objects.filter(request=req)
+    assert event.is_public and event.kind == Event.Kind.SUBMITTED
+
+
+@pytest.mark.django_db
+def test_normal_requests_have_no_urgent_deadline_and_policy_comes_from_settings(settings):
+    settings.SLA_CONTACT_SECONDS = 120
+    req = HelpRequestFactory()
+    kinds = set(req.deadlines.values_list("kind", flat=True))
+    assert kinds == {"contact", "resolve", "feedback"}
+    contact = req.deadlines.get(kind="contact")
+    assert contact.due_at - req.created_at == dt.timedelta(seconds=120)
+
+
+@pytest.mark.django_db
+def test_ticket_numbers_count_per_local_day():
+    # 23:30 on 14 March in Zhengzhou is still the 14th although UTC says 15:30.
+    late = dt.datetime(2026, 3, 14, 15, 30, tzinfo=dt.UTC)
+    first = HelpRequestFactory(now=late)
+    second = HelpRequestFactory(now=late)
+    next_day = HelpRequestFactory(now=late + dt.timedelta(hours=1))
+    assert first.ticket_number == "ZZ20260314-0001"
+    assert second.ticket_number == "ZZ20260314-0002"
+    assert next_day.ticket_number == "ZZ20260315-0001"
+
+
+@pytest.mark.django_db
+def test_the_same_submit_token_never_makes_two_requests():
+    token = uuid.uuid4()
+    first = HelpRequestFactory(submit_token=token)
+    again = HelpRequestFactory(submit_token=token)
+    assert again.pk == first.pk
+    assert HelpRequest.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_submissions_get_fifty_distinct_numbers(on_postgres):
+    barrier = threading.Barrier(50)
+    numbers: list[str] = []
+    errors: list[BaseException] = []
+
+    def submit(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            req = HelpRequestFactory(phone=f"1390000{i:04d}")
+            numbers.append(req.ticket_number)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert len(numbers) == 50
+    assert len(set(numbers)) == 50
+    assert HelpRequest.objects.count() == 50
+    today = timezone.localdate()
+    assert all(n.startswith(f"ZZ{today:%Y%m%d}-") for n in numbers)

@@ -1,0 +1,95 @@
+import re
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from requests_app.models import HelpRequest
+from requests_app.selectors import track_token_for
+from requests_app.tests.factories import HelpRequestFactory
+from requests_app.tests.test_forms import valid_data
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_shows_channels_help_button_and_totals(client):
+    HelpRequestFactory()
+    response = client.get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    for text in ("一帮到底", "我要求助", "查看进度", "民生", "交通", "教育", "医疗", "消费", "政务", "寻医买药"):
+        assert text in html
+    assert re.search(r'id="total-received">1<', html)
+    assert re.search(r'id="total-resolved">0<', html)
+
+
+def test_citizen_submits_sees_receipt_and_follows_progress(client):
+    response = client.get("/help/new/")
+    assert response.status_code == 200
+    token = response.context["form"].initial["submit_token"]
+    response = client.post("/help/new/", valid_data(name="张三丰", submit_token=str(token)), follow=True)
+    assert response.status_code == 200
+    req = HelpRequest.objects.get()
+    html = response.content.decode()
+    # Receipt: ticket number, promises with clock times, QR code, progress link.
+    assert f'id="ticket-number">{req.ticket_number}<' in html
+    assert "1小时内回应联系" in html and "7小时内落实解决" in html and "1天内反馈结果" in html
+    assert "<svg" in html
+    link = reverse("requests_app:track_token", args=[track_token_for(ticket_number=req.ticket_number)])
+    assert link in html
+    # Masked personal data only.
+    assert "张三丰" not in html and "13812345678" not in html
+    assert "张**" in html and "138****5678" in html
+
+    # Lookup by number + phone (typed differently) shows the progress page.
+    response = client.post("/help/track/", {"ticket_number": req.ticket_number.lower(), "phone": "+86 138-1234-5678"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "办理进度" in html and req.ticket_number in html and "市民提交求助" in html
+    assert "138****5678" in html and "13812345678" not in html and "张三丰" not in html
+
+    # The signed link opens the same page without a phone.
+    response = client.get(link)
+    assert response.status_code == 200
+    assert req.ticket_number in response.content.decode()
+
+
+def test_resubmitting_the_same_form_creates_one_request(client):
+    data = valid_data(submit_token=str(uuid.uuid4()))
+    first = client.post("/help/new/", data)
+    second = client.post("/help/new/", data)
+    assert HelpRequest.objects.count() == 1
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+
+
+def test_wrong_phone_and_unknown_number_get_the_same_answer(client):
+    req = HelpRequestFactory(phone="13812345678")
+    wrong_phone = client.post("/help/track/", {"ticket_number": req.ticket_number, "phone": "13900000000"})
+    unknown = client.post("/help/track/", {"ticket_number": "ZZ20990101-9999", "phone": "13812345678"})
+    assert wrong_phone.status_code == unknown.status_code == 200
+    strip = lambda r: re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"|value="[^"]*"', "", r.content.decode())  # noqa: E731
+    assert strip(wrong_phone) == strip(unknown)
+    assert "没有找到与该编号和电话匹配的求助" in wrong_phone.content.decode()
+
+
+def test_a_forged_token_is_not_found(client):
+    req = HelpRequestFactory()
+    assert client.get(f"/help/track/{req.ticket_number}:forged/").status_code == 404
+    assert client.get(f"/help/receipt/{req.ticket_number}:forged/").status_code == 404
+
+
+def test_internal_events_never_show_on_the_progress_page(client):
+    from requests_app.models import Event
+
+    req = HelpRequestFactory()
+    Event.objects.create(request=req, kind=Event.Kind.NOTE, message="内部备注：户主有纠纷", is_public=False)
+    response = client.get(reverse("requests_app:track_token", args=[track_token_for(ticket_number=req.ticket_number)]))
+    assert "内部备注" not in response.content.decode()
+
+
+def test_lookup_and_progress_pages_use_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    req = HelpRequestFactory()
+    link = reverse("requests_app:track_token", args=[track_token_for(ticket_number=req.ticket_number)])
+    with django_assert_max_num_queries(3):
+        client.get(link)

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "requests_app"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("help/new/", views.submit, name="submit"),
+    path("help/receipt/<str:token>/", views.receipt, name="receipt"),
+    path("help/track/", views.track, name="track"),
+    path("help/track/<str:token>/", views.track_token, name="track_token"),
+]

@@ -1,0 +1,112 @@
+"""Citizen pages: home, submit, receipt, track. Thin: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+import segno
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_http_methods
+
+from . import selectors, services
+from .forms import HelpRequestForm, LookupForm
+from .models import Category, HelpRequest
+from .phones import name_mask, phone_mask
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    categories = selectors.active_categories()
+    return render(
+        request,
+        "requests_app/home.html",
+        {
+            "general": [c for c in categories if c.group == Category.Group.GENERAL],
+            "emergency": [c for c in categories if c.group == Category.Group.EMERGENCY],
+            "totals": selectors.public_totals(),
+            "lookup_form": LookupForm(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def submit(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = HelpRequestForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            help_request = services.request_submit(
+                category=data["category"],
+                urgency=data["urgency"],
+                district=data["district"],
+                name=data["name"],
+                phone=data["phone"],
+                address=data["address"],
+                title=data["title"],
+                content=data["content"],
+                submit_token=data.get("submit_token"),
+            )
+            token = selectors.track_token_for(ticket_number=help_request.ticket_number)
+            return redirect("requests_app:receipt", token=token)
+    else:
+        initial = {}
+        code = request.GET.get("category")
+        if code:
+            initial["category"] = Category.objects.filter(code=code, is_active=True).first()
+        form = HelpRequestForm(initial=initial)
+    return render(request, "requests_app/submit.html", {"form": form})
+
+
+def _qr_svg(url: str) -> str:
+    # Generated on the server, no network: an inline SVG the phone can scan or print.
+    return mark_safe(segno.make(url, error="m").svg_inline(scale=4, dark="#212529", omitsize=False))  # noqa: S308
+
+
+def _progress_context(request: HttpRequest, help_request: HelpRequest) -> dict:
+    token = selectors.track_token_for(ticket_number=help_request.ticket_number)
+    track_url = request.build_absolute_uri(reverse("requests_app:track_token", args=[token]))
+    main = help_request.duplicate_of
+    return {
+        "req": help_request,
+        "token": token,
+        "track_url": track_url,
+        "masked_name": name_mask(help_request.name),
+        "masked_phone": phone_mask(help_request.phone),
+        "events": selectors.public_events(help_request=help_request),
+        "deadlines": selectors.deadlines_of(help_request=help_request),
+        "main_request": main,
+        "main_token": selectors.track_token_for(ticket_number=main.ticket_number) if main else None,
+    }
+
+
+def receipt(request: HttpRequest, token: str) -> HttpResponse:
+    help_request = selectors.request_get_by_token(token=token)
+    if help_request is None:
+        raise Http404
+    context = _progress_context(request, help_request)
+    context["qr_svg"] = _qr_svg(context["track_url"])
+    return render(request, "requests_app/receipt.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def track(request: HttpRequest) -> HttpResponse:
+    not_found = False
+    if request.method == "POST":
+        form = LookupForm(request.POST)
+        if form.is_valid():
+            help_request = selectors.request_find_for_citizen(
+                ticket_number=form.cleaned_data["ticket_number"], phone=form.cleaned_data["phone"]
+            )
+            if help_request is not None:
+                return render(request, "requests_app/progress.html", _progress_context(request, help_request))
+            not_found = True
+    else:
+        form = LookupForm(initial={"ticket_number": request.GET.get("ticket_number", "")})
+    return render(request, "requests_app/track.html", {"form": form, "not_found": not_found})
+
+
+def track_token(request: HttpRequest, token: str) -> HttpResponse:
+    help_request = selectors.request_get_by_token(token=token)
+    if help_request is None:
+        raise Http404
+    return render(request, "requests_app/progress.html", _progress_context(request, help_request))
