@@ -79,5 +79,8 @@ def phone_page(browser):
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # Tests assert on these: a Content-Security-Policy violation shows up here.
+    page.console_errors = []
+    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
     yield page
     context.close()

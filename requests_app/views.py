@@ -59,7 +59,7 @@ def submit(request: HttpRequest) -> HttpResponse:
 
 def _qr_svg(url: str) -> str:
     # Generated on the server, no network: an inline SVG the phone can scan or print.
-    return mark_safe(segno.make(url, error="m").svg_inline(scale=4, dark="#212529", omitsize=False))  # noqa: S308
+    return mark_safe(segno.make(url, error="m").svg_inline(scale=4, dark="#212529", light="#ffffff", omitsize=True))  # noqa: S308
 
 
 def _progress_context(request: HttpRequest, help_request: HelpRequest) -> dict:
