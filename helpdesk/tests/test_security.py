@@ -14,7 +14,8 @@ def test_check_deploy_is_clean_with_production_settings():
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECURE_COOKIES", "SECURE_HSTS_SECONDS", "STATICFILES_BACKEND"}
+        if k
+        not in {"DEBUG", "SECURE_COOKIES", "SECURE_HSTS_SECONDS", "STATICFILES_BACKEND", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env.update(
         {
