@@ -208,6 +208,24 @@ SLA_FEEDBACK_SECONDS = env.int("SLA_FEEDBACK_SECONDS", default=24 * 60 * 60)
 DEADLINE_SWEEP_SECONDS = env.int("DEADLINE_SWEEP_SECONDS", default=30)
 DEADLINE_REMINDER_SECONDS = env.int("DEADLINE_REMINDER_SECONDS", default=15 * 60)
 
+# --- Abuse limits (per client address, counted in the cache: use Redis via
+# CACHE_URL in production so every web worker shares the counts) ----------
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+RATELIMIT_SUBMIT = env.str("RATELIMIT_SUBMIT", default="20/h")
+RATELIMIT_LOOKUP = env.str("RATELIMIT_LOOKUP", default="60/10m")
+# Behind the TLS proxy the client address is the last X-Forwarded-For hop the
+# proxy appended; set RATELIMIT_IP_META_KEY=HTTP_X_REAL_IP (or similar) there.
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
+# A ticket number is locked for lookups after this many wrong phones in the window.
+LOOKUP_MAX_FAILURES = env.int("LOOKUP_MAX_FAILURES", default=5)
+LOOKUP_LOCK_SECONDS = env.int("LOOKUP_LOCK_SECONDS", default=15 * 60)
+# Bots fill a form faster than a person can: submissions sooner than this after
+# the form was shown are refused (0 turns the check off).
+FORM_MIN_FILL_SECONDS = env.int("FORM_MIN_FILL_SECONDS", default=3)
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    # One process's memory is fine for `make run` and tests; production sets CACHE_URL.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
 # Ticket numbers: prefix + local date + per-day counter (ZZ20260315-0042).
 TICKET_PREFIX = env.str("TICKET_PREFIX", default="ZZ")
 

@@ -8,15 +8,20 @@ and the tests reuse them. Every message is in the citizen's language.
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Field, Layout
 from django import forms
+from django.conf import settings
+from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
 from .models import Category, District, Urgency
 from .phones import phone_normalize
 
+_SHOWN_AT_SALT = "requests_app.form-shown-at"
 CONTENT_MIN = 10
 CONTENT_MAX = 2000
 
@@ -105,14 +110,43 @@ class HelpRequestForm(forms.Form):
         error_messages={"required": _("请阅读并勾选同意隐私说明后再提交。")},
     )
     submit_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    # Against bots: a field people never see (hidden by CSS, skipped by screen
+    # readers) and the signed time the form was shown.
+    website = forms.CharField(
+        label=_("请勿填写此项"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1", "aria-hidden": "true"}),
+    )
+    shown_at = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("submit_token", uuid.uuid4())
+            self.initial["shown_at"] = signing.dumps(time.time(), salt=_SHOWN_AT_SALT)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            *(Field(name, wrapper_class="hp-field") if name == "website" else name for name in self.fields)
+        )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("website"):
+            raise forms.ValidationError(_("提交未通过安全校验，请刷新页面后重新提交。"), code="honeypot")
+        minimum = settings.FORM_MIN_FILL_SECONDS
+        if minimum:
+            try:
+                shown_at = signing.loads(cleaned.get("shown_at") or "", salt=_SHOWN_AT_SALT, max_age=24 * 3600)
+            except signing.BadSignature:
+                # Give the re-rendered form a fresh stamp so the next try can pass.
+                self.data = self.data.copy()
+                self.data["shown_at"] = signing.dumps(time.time(), salt=_SHOWN_AT_SALT)
+                raise forms.ValidationError(_("表单已过期，请确认内容后再次提交。"), code="expired") from None
+            if time.time() - float(shown_at) < minimum:
+                raise forms.ValidationError(_("提交过快，请确认内容后再次提交。"), code="too_fast")
+        return cleaned
 
     def clean_name(self) -> str:
         name = _clean_text(self.cleaned_data["name"])

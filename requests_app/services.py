@@ -13,10 +13,12 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .models import Category, Deadline, District, Event, HelpRequest, State, TicketCounter, Urgency
+from .selectors import request_find_for_citizen
 
 
 def deadline_durations() -> dict[str, dt.timedelta]:
@@ -121,4 +123,33 @@ def request_submit(
             if existing is not None:
                 return existing
         raise
+    return help_request
+
+
+class LookupLocked(Exception):
+    """Too many wrong phones for this ticket number: lookups wait until the lock expires."""
+
+
+def _lookup_failures_key(ticket_number: str) -> str:
+    return f"lookup-failures:{ticket_number}"
+
+
+def request_lookup(*, ticket_number: str, phone: str) -> HelpRequest | None:
+    """Find a request by number and phone for the citizen, counting failed tries.
+
+    After LOOKUP_MAX_FAILURES wrong answers for one ticket number within
+    LOOKUP_LOCK_SECONDS, that number is locked for lookups (LookupLocked) until
+    the window passes. Unknown numbers are counted the same way, so the lock
+    reveals nothing about which numbers exist. The signed link is not affected.
+    """
+    key = _lookup_failures_key((ticket_number or "").strip().upper())
+    failures = cache.get(key, 0)
+    if failures >= settings.LOOKUP_MAX_FAILURES:
+        raise LookupLocked
+    help_request = request_find_for_citizen(ticket_number=ticket_number, phone=phone)
+    if help_request is None and not cache.add(key, 1, settings.LOOKUP_LOCK_SECONDS):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, settings.LOOKUP_LOCK_SECONDS)
     return help_request

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import segno
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
 
 from . import selectors, services
 from .forms import HelpRequestForm, LookupForm
@@ -29,10 +32,20 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _rate(setting: str):
+    return lambda group, request: getattr(settings, setting)
+
+
 @require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=_rate("RATELIMIT_SUBMIT"), method="POST", block=False)
 def submit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = HelpRequestForm(request.POST)
+        if request.limited:
+            # Keep everything typed; say when to try again.
+            form.is_valid()
+            form.add_error(None, _("提交过于频繁，请稍后再试。您填写的内容已保留。"))
+            return render(request, "requests_app/submit.html", {"form": form}, status=429)
         if form.is_valid():
             data = form.cleaned_data
             help_request = services.request_submit(
@@ -89,20 +102,28 @@ def receipt(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=_rate("RATELIMIT_LOOKUP"), method="POST", block=False)
 def track(request: HttpRequest) -> HttpResponse:
-    not_found = False
+    problem = None
+    status = 200
     if request.method == "POST":
         form = LookupForm(request.POST)
-        if form.is_valid():
-            help_request = selectors.request_find_for_citizen(
-                ticket_number=form.cleaned_data["ticket_number"], phone=form.cleaned_data["phone"]
-            )
-            if help_request is not None:
-                return render(request, "requests_app/progress.html", _progress_context(request, help_request))
-            not_found = True
+        if request.limited:
+            problem, status = "limited", 429
+        elif form.is_valid():
+            try:
+                help_request = services.request_lookup(
+                    ticket_number=form.cleaned_data["ticket_number"], phone=form.cleaned_data["phone"]
+                )
+            except services.LookupLocked:
+                problem, status = "locked", 429
+            else:
+                if help_request is not None:
+                    return render(request, "requests_app/progress.html", _progress_context(request, help_request))
+                problem = "not_found"
     else:
         form = LookupForm(initial={"ticket_number": request.GET.get("ticket_number", "")})
-    return render(request, "requests_app/track.html", {"form": form, "not_found": not_found})
+    return render(request, "requests_app/track.html", {"form": form, "problem": problem}, status=status)
 
 
 def track_token(request: HttpRequest, token: str) -> HttpResponse:

@@ -1,11 +1,20 @@
-import pytest
+import time
 
-from requests_app.forms import HelpRequestForm
+import pytest
+from django.core import signing
+
+from requests_app.forms import _SHOWN_AT_SALT, HelpRequestForm
 from requests_app.models import Category, District, HelpRequest
+
+
+def shown_at(seconds_ago: float = 60) -> str:
+    """The signed time the form was shown, as the rendered form carries it."""
+    return signing.dumps(time.time() - seconds_ago, salt=_SHOWN_AT_SALT)
 
 
 def valid_data(**overrides):
     data = {
+        "shown_at": shown_at(),
         "category": str(Category.objects.get(code="minsheng").pk),
         "urgency": "normal",
         "district": str(District.objects.get(code="jinshui").pk),
@@ -76,3 +85,29 @@ def test_bad_input_gets_a_clear_chinese_message_and_nothing_is_saved(client, fie
 def test_emoji_in_the_text_is_kept():
     form = HelpRequestForm(valid_data(content="家里老人发烧了😷，附近药店都没有退烧药，请帮忙。"))
     assert form.is_valid(), form.errors
+
+
+@pytest.mark.django_db
+def test_the_hidden_honeypot_field_filled_in_means_a_bot(client):
+    response = client.post("/help/new/", valid_data(website="http://spam.example"))
+    assert "提交未通过安全校验" in response.content.decode()
+    assert HelpRequest.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_form_sent_faster_than_a_person_types_is_refused_but_kept(client, settings):
+    settings.FORM_MIN_FILL_SECONDS = 3
+    response = client.post("/help/new/", valid_data(shown_at=shown_at(seconds_ago=0.5)))
+    html = response.content.decode()
+    assert "提交过快" in html and "小区停水三天" in html
+    assert HelpRequest.objects.count() == 0
+    assert client.post("/help/new/", valid_data(shown_at=shown_at(seconds_ago=5))).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_missing_or_forged_stamp_gets_a_fresh_one_so_the_citizen_can_resend(client):
+    response = client.post("/help/new/", valid_data(shown_at="forged"))
+    assert "表单已过期" in response.content.decode()
+    fresh = response.context["form"].data["shown_at"]
+    assert signing.loads(fresh, salt=_SHOWN_AT_SALT)
+    assert HelpRequest.objects.count() == 0

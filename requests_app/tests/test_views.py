@@ -93,3 +93,52 @@ def test_lookup_and_progress_pages_use_a_fixed_number_of_queries(client, django_
     link = reverse("requests_app:track_token", args=[track_token_for(ticket_number=req.ticket_number)])
     with django_assert_max_num_queries(3):
         client.get(link)
+
+
+def test_submissions_beyond_the_rate_limit_are_refused_with_input_kept(client, settings):
+    settings.RATELIMIT_SUBMIT = "2/h"
+    for _ in range(2):
+        assert client.post("/help/new/", valid_data()).status_code == 302
+    response = client.post("/help/new/", valid_data(title="第三次提交"))
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "提交过于频繁" in html and "第三次提交" in html
+    assert HelpRequest.objects.count() == 2
+
+
+def test_lookups_beyond_the_rate_limit_are_refused(client, settings):
+    settings.RATELIMIT_LOOKUP = "3/m"
+    req = HelpRequestFactory(phone="13812345678")
+    for _ in range(3):
+        client.post("/help/track/", {"ticket_number": req.ticket_number, "phone": "13812345678"})
+    response = client.post("/help/track/", {"ticket_number": req.ticket_number, "phone": "13812345678"})
+    assert response.status_code == 429
+    assert "查询过于频繁" in response.content.decode()
+
+
+def test_a_ticket_number_locks_after_repeated_wrong_phones(client, settings):
+    settings.LOOKUP_MAX_FAILURES = 3
+    req = HelpRequestFactory(phone="13812345678")
+    for _ in range(3):
+        wrong = client.post("/help/track/", {"ticket_number": req.ticket_number, "phone": "13900000000"})
+        assert "没有找到" in wrong.content.decode()
+    locked = client.post("/help/track/", {"ticket_number": req.ticket_number, "phone": "13812345678"})
+    assert locked.status_code == 429
+    assert "已暂时锁定" in locked.content.decode()
+    # An unknown number locks the same way, so the lock says nothing about existence.
+    for _ in range(3):
+        client.post("/help/track/", {"ticket_number": "ZZ20990101-0001", "phone": "13812345678"})
+    unknown = client.post("/help/track/", {"ticket_number": "ZZ20990101-0001", "phone": "13812345678"})
+    assert unknown.status_code == 429
+    # Other numbers and the signed link still work.
+    other = HelpRequestFactory(phone="13700000000")
+    assert (
+        other.ticket_number
+        in client.post("/help/track/", {"ticket_number": other.ticket_number, "phone": "13700000000"}).content.decode()
+    )
+    assert (
+        client.get(
+            reverse("requests_app:track_token", args=[track_token_for(ticket_number=req.ticket_number)])
+        ).status_code
+        == 200
+    )
