@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from requests_app.crypto import keyed_hash
 from requests_app.models import Category, District, Event, HelpRequest
 from requests_app.phones import phone_normalize
 
@@ -97,7 +98,7 @@ class HelpRequestAdmin(admin.ModelAdmin):
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
         phone = phone_normalize(search_term)
         if phone:
-            return queryset.filter(phone=phone), False
+            return queryset.filter(phone_hash=keyed_hash(phone)), False
         return super().get_search_results(request, queryset, search_term.strip().upper())
 
 

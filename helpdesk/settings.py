@@ -208,6 +208,18 @@ SLA_FEEDBACK_SECONDS = env.int("SLA_FEEDBACK_SECONDS", default=24 * 60 * 60)
 DEADLINE_SWEEP_SECONDS = env.int("DEADLINE_SWEEP_SECONDS", default=30)
 DEADLINE_REMINDER_SECONDS = env.int("DEADLINE_REMINDER_SECONDS", default=15 * 60)
 
+# --- Personal data at rest ---------------------------------------------------
+# Fernet keys (urlsafe base64, 32 bytes; `python -c "from cryptography.fernet
+# import Fernet; print(Fernet.generate_key().decode())"`). The first encrypts,
+# all decrypt: rotate by prepending a new key and running
+# `manage.py rotate_encryption_keys`. Unset, a key is derived from SECRET_KEY
+# (fine for development; `check --deploy` warns).
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+# Key of the HMAC that makes phone numbers searchable without storing them.
+PERSONAL_DATA_HASH_KEY = env.str("PERSONAL_DATA_HASH_KEY", default="")
+# Closed requests older than this many days are anonymised (figures are kept).
+RETENTION_DAYS = env.int("RETENTION_DAYS", default=3 * 365)
+
 # --- Abuse limits (per client address, counted in the cache: use Redis via
 # CACHE_URL in production so every web worker shares the counts) ----------
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)

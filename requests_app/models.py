@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .crypto import EncryptedTextField
+
 
 class Category(models.Model):
     """A channel a citizen can ask through (民生, 交通 …, or an emergency category)."""
@@ -121,9 +123,12 @@ class HelpRequest(models.Model):
     )
     urgency_claimed = models.CharField(_("市民所选紧急程度"), max_length=8, choices=Urgency.choices)
     district = models.ForeignKey(District, on_delete=models.PROTECT, verbose_name=_("所在区县(市)"))
-    name = models.CharField(_("姓名"), max_length=40)
-    phone = models.CharField(_("联系电话"), max_length=20, db_index=True)
-    address = models.CharField(_("地址"), max_length=200, blank=True)
+    # Personal data is encrypted at rest (requests_app.crypto); the phone's
+    # keyed hash keeps "find by phone" an indexed equality lookup.
+    name = EncryptedTextField(_("姓名"))
+    phone = EncryptedTextField(_("联系电话"))
+    phone_hash = models.CharField(_("电话指纹"), max_length=64, db_index=True, editable=False, default="")
+    address = EncryptedTextField(_("地址"), blank=True)
     title = models.CharField(_("标题"), max_length=60)
     content = models.TextField(_("求助内容"), max_length=2000)
 
@@ -146,6 +151,7 @@ class HelpRequest(models.Model):
     resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("督办时间"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("匿名化时间"), null=True, blank=True)
     extensions_used = models.PositiveSmallIntegerField(_("已延期次数"), default=0)
     reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
 

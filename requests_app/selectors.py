@@ -12,6 +12,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 
+from .crypto import keyed_hash
 from .models import Category, District, Event, HelpRequest, State
 from .phones import phone_normalize
 
@@ -53,7 +54,7 @@ def request_find_for_citizen(*, ticket_number: str, phone: str) -> HelpRequest |
     number = (ticket_number or "").strip().upper()
     if not number or not normalized:
         return None
-    return _request_qs().filter(ticket_number=number, phone=normalized).first()
+    return _request_qs().filter(ticket_number=number, phone_hash=keyed_hash(normalized)).first()
 
 
 def public_events(*, help_request: HelpRequest) -> list[Event]:

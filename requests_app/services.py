@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from .crypto import keyed_hash, rotate
 from .models import Category, Deadline, District, Event, HelpRequest, State, TicketCounter, Urgency
 from .selectors import request_find_for_citizen
 
@@ -91,6 +92,7 @@ def request_submit(
         district=district,
         name=name,
         phone=phone,
+        phone_hash=keyed_hash(phone),
         address=address,
         title=title,
         content=content,
@@ -153,3 +155,75 @@ def request_lookup(*, ticket_number: str, phone: str) -> HelpRequest | None:
         except ValueError:  # expired between add and incr
             cache.add(key, 1, settings.LOOKUP_LOCK_SECONDS)
     return help_request
+
+
+ANONYMISED_NAME = "已匿名"
+ANONYMISED_TEXT = "（已按个人信息保存期限匿名化）"
+_FINISHED_STATES = (State.CLOSED, State.INVALID, State.DUPLICATE)
+
+
+def requests_anonymise(*, older_than: dt.timedelta, now: dt.datetime | None = None, batch_size: int = 500) -> int:
+    """Erase the personal data of finished requests last changed before `now - older_than`.
+
+    Name, phone, address and the request text are replaced; the ticket number,
+    channel, district, states, times and deadlines stay, so the public figures
+    do not change. Each request gets an internal timeline event. Idempotent:
+    anonymised requests are skipped. Returns how many were anonymised.
+    """
+    now = now or timezone.now()
+    cutoff = now - older_than
+    done = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                HelpRequest.objects.select_for_update(skip_locked=True)
+                .filter(state__in=_FINISHED_STATES, anonymised_at__isnull=True, updated_at__lt=cutoff)
+                .order_by("id")[:batch_size]
+            )
+            if not batch:
+                return done
+            for help_request in batch:
+                help_request.name = ANONYMISED_NAME
+                help_request.phone = ""
+                help_request.phone_hash = ""
+                help_request.address = ""
+                help_request.content = ANONYMISED_TEXT
+                help_request.anonymised_at = now
+            HelpRequest.objects.bulk_update(
+                batch, ["name", "phone", "phone_hash", "address", "content", "anonymised_at"]
+            )
+            Event.objects.bulk_create(
+                Event(
+                    request=help_request,
+                    kind=Event.Kind.NOTE,
+                    actor_label="系统",
+                    message="个人信息已按保存期限匿名化",
+                    is_public=False,
+                    created_at=now,
+                )
+                for help_request in batch
+            )
+            done += len(batch)
+
+
+def personal_data_rotate_keys(*, batch_size: int = 500) -> int:
+    """Re-encrypt every request's personal data under the current (first) key. Idempotent."""
+    table = HelpRequest._meta.db_table
+    last_id = 0
+    rotated = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, name, phone, address FROM {table} WHERE id > %s ORDER BY id LIMIT %s FOR UPDATE",  # noqa: S608
+                [last_id, batch_size],
+            )
+            rows = cursor.fetchall()
+            if not rows:
+                return rotated
+            for pk, *values in rows:
+                cursor.execute(
+                    f"UPDATE {table} SET name = %s, phone = %s, address = %s WHERE id = %s",  # noqa: S608
+                    [*(rotate(v) if v else v for v in values), pk],
+                )
+                last_id = pk
+            rotated += len(rows)

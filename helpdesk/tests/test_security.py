@@ -22,6 +22,8 @@ def test_check_deploy_is_clean_with_production_settings():
             "HTTPS": "1",
             "SECRET_KEY": "a-production-like-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG",
             "ALLOWED_HOSTS": "help.example.gov.cn",
+            "FIELD_ENCRYPTION_KEYS": "ZmRlYWRiZWVmZmRlYWRiZWVmZmRlYWRiZWVmZmRlYWQ=",
+            "PERSONAL_DATA_HASH_KEY": "a-long-random-hash-key-for-phone-numbers-0123456789",
         }
     )
     result = subprocess.run(

@@ -1,0 +1,20 @@
+"""Anonymise finished requests older than the retention period (RETENTION_DAYS)."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from requests_app.services import requests_anonymise
+
+
+class Command(BaseCommand):
+    help = "Erase personal data of closed/invalid/duplicate requests older than RETENTION_DAYS (figures are kept)."
+
+    def add_arguments(self, parser):  # noqa: ANN001
+        parser.add_argument("--days", type=int, default=None, help="override RETENTION_DAYS")
+
+    def handle(self, *args: object, days: int | None = None, **options: object) -> None:
+        days = settings.RETENTION_DAYS if days is None else days
+        count = requests_anonymise(older_than=dt.timedelta(days=days))
+        self.stdout.write(f"anonymised {count} request(s) finished more than {days} days ago")

@@ -1,0 +1,88 @@
+import datetime as dt
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.management import call_command
+from django.db import connection
+
+from requests_app.checks import personal_data_keys_check
+from requests_app.models import Event, HelpRequest, State
+from requests_app.selectors import public_totals, request_find_for_citizen
+from requests_app.services import requests_anonymise
+from requests_app.tests.factories import HelpRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def raw_row(pk):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, phone, address, phone_hash FROM requests_app_helprequest WHERE id = %s", [pk])
+        return cursor.fetchone()
+
+
+def test_name_phone_and_address_are_not_stored_in_the_clear():
+    req = HelpRequestFactory(name="王小明", phone="13812345678", address="金水路1号")
+    name, phone, address, phone_hash = raw_row(req.pk)
+    for stored, plain in ((name, "王小明"), (phone, "13812345678"), (address, "金水路1号")):
+        assert plain not in stored
+        assert stored.startswith("gAAAA")  # a Fernet token
+    assert "13812345678" not in phone_hash and len(phone_hash) == 64
+    again = HelpRequest.objects.get(pk=req.pk)
+    assert (again.name, again.phone, again.address) == ("王小明", "13812345678", "金水路1号")
+    # Exact search by phone still works, through the keyed hash.
+    assert request_find_for_citizen(ticket_number=req.ticket_number, phone="138 1234 5678") == again
+
+
+def test_keys_rotate_without_losing_data(settings):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [old]
+    req = HelpRequestFactory(name="李四", phone="13912345678")
+    before = raw_row(req.pk)
+
+    settings.FIELD_ENCRYPTION_KEYS = [new, old]  # new key first: it encrypts, both decrypt
+    assert HelpRequest.objects.get(pk=req.pk).name == "李四"
+    call_command("rotate_encryption_keys", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    after = raw_row(req.pk)
+    assert after[0] != before[0] and after[3] == before[3]  # re-encrypted; the hash is unchanged
+
+    settings.FIELD_ENCRYPTION_KEYS = [new]  # the old key can now be dropped
+    again = HelpRequest.objects.get(pk=req.pk)
+    assert (again.name, again.phone) == ("李四", "13912345678")
+
+    settings.FIELD_ENCRYPTION_KEYS = [old]  # a key that no longer opens the data says so
+    assert HelpRequest.objects.get(pk=req.pk).name == "[无法解密]"
+
+
+def test_retention_anonymises_old_finished_requests_and_keeps_the_figures():
+    now = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    old_closed = HelpRequestFactory(name="赵六", phone="13611112222", address="某小区")
+    old_open = HelpRequestFactory(name="钱七")
+    recent_closed = HelpRequestFactory(name="孙八")
+    long_ago = now - dt.timedelta(days=800)
+    HelpRequest.objects.filter(pk=old_closed.pk).update(state=State.CLOSED, updated_at=long_ago)
+    HelpRequest.objects.filter(pk=old_open.pk).update(updated_at=long_ago)
+    HelpRequest.objects.filter(pk=recent_closed.pk).update(state=State.CLOSED, updated_at=now)
+    totals_before = public_totals()
+
+    assert requests_anonymise(older_than=dt.timedelta(days=365), now=now) == 1
+    assert requests_anonymise(older_than=dt.timedelta(days=365), now=now) == 0  # idempotent
+
+    gone = HelpRequest.objects.get(pk=old_closed.pk)
+    assert gone.name == "已匿名" and gone.phone == "" and gone.address == "" and gone.phone_hash == ""
+    assert "某小区" not in gone.content and gone.anonymised_at == now
+    assert Event.objects.filter(request=gone, message__contains="匿名化", is_public=False).count() == 1
+    assert HelpRequest.objects.get(pk=old_open.pk).name == "钱七"
+    assert HelpRequest.objects.get(pk=recent_closed.pk).name == "孙八"
+    from django.core.cache import cache
+
+    cache.clear()
+    assert public_totals() == totals_before
+
+
+def test_deploy_check_warns_until_the_keys_are_set(settings):
+    settings.FIELD_ENCRYPTION_KEYS = []
+    settings.PERSONAL_DATA_HASH_KEY = ""
+    assert {w.id for w in personal_data_keys_check(None)} == {"requests_app.W001", "requests_app.W002"}
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    settings.PERSONAL_DATA_HASH_KEY = "x" * 40
+    assert personal_data_keys_check(None) == []
