@@ -98,6 +98,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://yibang")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Fail soft and fast when Redis is away (see helpdesk/cache.py).
+    CACHES["default"]["BACKEND"] = "helpdesk.cache.ResilientRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
 
 # --- Auth -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -223,6 +227,8 @@ RETENTION_DAYS = env.int("RETENTION_DAYS", default=3 * 365)
 # --- Abuse limits (per client address, counted in the cache: use Redis via
 # CACHE_URL in production so every web worker shares the counts) ----------
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+# With the cache down, citizens get through rather than an error page.
+RATELIMIT_FAIL_OPEN = True
 RATELIMIT_SUBMIT = env.str("RATELIMIT_SUBMIT", default="20/h")
 RATELIMIT_LOOKUP = env.str("RATELIMIT_LOOKUP", default="60/10m")
 # Behind the TLS proxy the client address is the last X-Forwarded-For hop the
