@@ -10,6 +10,7 @@ requests up from the database.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 
 from django.conf import settings
@@ -133,7 +134,8 @@ class LookupLocked(Exception):
 
 
 def _lookup_failures_key(ticket_number: str) -> str:
-    return f"lookup-failures:{ticket_number}"
+    # Hashed: the number is whatever was typed, and cache keys must be short and plain.
+    return "lookup-failures:" + hashlib.sha256(ticket_number.encode()).hexdigest()[:32]
 
 
 def request_lookup(*, ticket_number: str, phone: str) -> HelpRequest | None:
