@@ -224,6 +224,15 @@ PERSONAL_DATA_HASH_KEY = env.str("PERSONAL_DATA_HASH_KEY", default="")
 # Closed requests older than this many days are anonymised (figures are kept).
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=3 * 365)
 
+# --- Citizens' photos: outside the static tree, served to staff only through
+# a permission-checked view (never by the web server directly).
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private-media"))
+ATTACHMENT_MAX_COUNT = env.int("ATTACHMENT_MAX_COUNT", default=3)
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=8 * 1024 * 1024)
+ATTACHMENT_MAX_PIXELS = env.int("ATTACHMENT_MAX_PIXELS", default=40_000_000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 # --- Abuse limits (per client address, counted in the cache: use Redis via
 # CACHE_URL in production so every web worker shares the counts) ----------
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)

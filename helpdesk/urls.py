@@ -10,5 +10,6 @@ admin.site.index_title = "问政帮办"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("staff/", include("dispatch.urls")),
     path("", include("requests_app.urls")),
 ]

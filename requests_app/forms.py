@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Category, District, Urgency
 from .phones import phone_normalize
+from .photos import PhotoRejected, photo_clean
 
 _SHOWN_AT_SALT = "requests_app.form-shown-at"
 CONTENT_MIN = 10
@@ -41,6 +42,24 @@ def _clean_text(value: str, *, multiline: bool = False) -> str:
     if _CONTROL.search(text.replace("\n", "").replace("\r", "").replace("\t", "")):
         raise forms.ValidationError(_("内容包含无法识别的控制字符，请删除后重试。"), code="control")
     return text
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    """Zero or more uploaded files (Django's documented multiple-upload pattern)."""
+
+    def __init__(self, *args, **kwargs):  # noqa: ANN002, ANN003
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):  # noqa: ANN001, ANN201
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
@@ -105,6 +124,11 @@ class HelpRequestForm(forms.Form):
             "max_length": _("求助内容最多 %(limit_value)d 个字（现在 %(show_value)d 个字）。"),
         },
     )
+    photos = MultiplePhotoField(
+        label=_("照片（选填）"),
+        required=False,
+        help_text=_("最多 3 张，用于说明情况；照片中的位置等信息会被自动去除，仅工作人员可见。"),
+    )
     consent = forms.BooleanField(
         label=_("我已阅读并同意隐私说明：个人信息仅用于办理本次求助，公开页面不显示完整姓名和电话。"),
         error_messages={"required": _("请阅读并勾选同意隐私说明后再提交。")},
@@ -146,6 +170,19 @@ class HelpRequestForm(forms.Form):
                 raise forms.ValidationError(_("表单已过期，请确认内容后再次提交。"), code="expired") from None
             if time.time() - float(shown_at) < minimum:
                 raise forms.ValidationError(_("提交过快，请确认内容后再次提交。"), code="too_fast")
+        return cleaned
+
+    def clean_photos(self) -> list:
+        files = self.cleaned_data.get("photos") or []
+        limit = settings.ATTACHMENT_MAX_COUNT
+        if len(files) > limit:
+            raise forms.ValidationError(_("最多上传 %(limit)d 张照片。") % {"limit": limit}, code="too_many")
+        cleaned = []
+        for upload in files:
+            try:
+                cleaned.append(photo_clean(upload.read()))
+            except PhotoRejected as exc:
+                raise forms.ValidationError(str(exc), code="photo") from exc
         return cleaned
 
     def clean_name(self) -> str:

@@ -12,14 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .crypto import keyed_hash, rotate
-from .models import Category, Deadline, District, Event, HelpRequest, State, TicketCounter, Urgency
+from .models import Attachment, Category, Deadline, District, Event, HelpRequest, State, TicketCounter, Urgency
+from .photos import CleanPhoto
 from .selectors import request_find_for_citizen
 
 
@@ -73,6 +76,7 @@ def request_submit(
     content: str,
     submit_token: uuid.UUID | None = None,
     channel_label: str = "",
+    photos: Sequence[CleanPhoto] = (),
     now: dt.datetime | None = None,
 ) -> HelpRequest:
     """Store a citizen's request with its deadlines and the first timeline event.
@@ -108,6 +112,12 @@ def request_submit(
                 Deadline(request=help_request, kind=kind, due_at=due)
                 for kind, due in deadline_plan(created_at=now, is_urgent=is_urgent).items()
             )
+            for photo in photos:
+                attachment = Attachment(
+                    request=help_request, width=photo.width, height=photo.height, size=len(photo.content)
+                )
+                attachment.file.save(f"{uuid.uuid4().hex}.jpg", ContentFile(photo.content), save=False)
+                attachment.save()
             Event.objects.create(
                 request=help_request,
                 kind=Event.Kind.SUBMITTED,
@@ -116,7 +126,7 @@ def request_submit(
                 message="市民提交求助",
                 is_public=True,
                 created_at=now,
-                data={"urgency": urgency, "category": category.code},
+                data={"urgency": urgency, "category": category.code, "photos": len(photos)},
             )
     except IntegrityError:
         # The same form was submitted before (double click, resubmitted POST):

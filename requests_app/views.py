@@ -40,7 +40,7 @@ def _rate(setting: str):
 @ratelimit(key="ip", rate=_rate("RATELIMIT_SUBMIT"), method="POST", block=False)
 def submit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        form = HelpRequestForm(request.POST)
+        form = HelpRequestForm(request.POST, request.FILES)
         if request.limited:
             # Keep everything typed; say when to try again.
             form.is_valid()
@@ -58,6 +58,7 @@ def submit(request: HttpRequest) -> HttpResponse:
                 title=data["title"],
                 content=data["content"],
                 submit_token=data.get("submit_token"),
+                photos=data.get("photos") or (),
             )
             token = selectors.track_token_for(ticket_number=help_request.ticket_number)
             return redirect("requests_app:receipt", token=token)
