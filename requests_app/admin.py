@@ -8,6 +8,7 @@ is stored. Actions loop through the services, never QuerySet.update().
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,7 @@ class ApiClientAdmin(admin.ModelAdmin):
     readonly_fields = ("key_prefix", "created_at", "revoked_at")
     fields = ("name", "webhook_url", "key_prefix", "created_at", "revoked_at")
     actions = ("revoke",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request: HttpRequest, obj: ApiClient, form, change: bool) -> None:  # noqa: ANN001
         if change:
