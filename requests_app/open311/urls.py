@@ -12,8 +12,10 @@ urlpatterns = [
     path("openapi.json", views.openapi, name="openapi"),
     re_path(r"^discovery" + FMT, views.discovery, name="discovery"),
     re_path(r"^services" + FMT, views.services_list, name="services"),
-    re_path(r"^services/(?P<code>[-\w]+)" + FMT, views.service_definition, name="service"),
+    re_path(r"^services/(?P<code>[^/]+?)" + FMT, views.service_definition, name="service"),
     re_path(r"^requests" + FMT, views.requests_endpoint, name="requests"),
-    re_path(r"^requests/(?P<service_request_id>[^/.]+)" + FMT, views.request_detail, name="request"),
-    re_path(r"^tokens/(?P<token>[^/.]+)" + FMT, views.token_detail, name="token"),
+    re_path(r"^requests/(?P<service_request_id>[^/]+?)" + FMT, views.request_detail, name="request"),
+    re_path(r"^tokens/(?P<token>[^/]+?)" + FMT, views.token_detail, name="token"),
+    # Anything else under /open311/v2/ answers in the API's own error format, not an HTML page.
+    re_path(r"^.*$", views.not_found, name="not_found"),
 ]

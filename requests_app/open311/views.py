@@ -110,7 +110,8 @@ def _parse_time(value: str) -> dt.datetime:
     parsed = dt.datetime.fromisoformat(_OFFSET_SPACE.sub(r"\1+\2", value.strip()))
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
-    return parsed
+    # In UTC, as stored: the database refuses odd offsets such as +16:02.
+    return parsed.astimezone(dt.UTC)
 
 
 def _split(value: str) -> list[str]:
@@ -127,7 +128,7 @@ def _request_query(params) -> tuple[selectors.RequestQuery | None, str]:  # noqa
         if raw:
             try:
                 times[name] = _parse_time(raw)
-            except ValueError:
+            except (ValueError, OverflowError):
                 return None, f"{name} 不是有效的 ISO 8601 时间：{raw}"
     start, end = times.get("start_date"), times.get("end_date")
     try:
@@ -214,3 +215,8 @@ def token_detail(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
 @require_GET
 def openapi(request: HttpRequest) -> HttpResponse:
     return JsonResponse(openapi_document(), json_dumps_params={"ensure_ascii": False})
+
+
+def not_found(request: HttpRequest) -> HttpResponse:
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    return render_errors([(404, "没有这个接口地址。")], fmt=fmt, status=404)

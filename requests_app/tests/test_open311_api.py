@@ -373,7 +373,9 @@ def test_web_form_tokens_do_not_resolve(client):
 
 
 def test_unsupported_format_and_method(client):
-    assert client.get(f"{BASE}/services.csv").status_code == 404
+    response = client.get(f"{BASE}/services.csv")
+    assert response.status_code == 404 and as_json(response)[0]["code"] == 404
+    assert as_xml(client.get(f"{BASE}/nothing/here.xml")).tag == "errors"
     assert client.delete(f"{BASE}/requests.json").status_code == 405
 
 
