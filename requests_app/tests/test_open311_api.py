@@ -215,7 +215,8 @@ def test_get_requests_filters(client):
         ({"start_date": "2026-01-01T00:00:00+08:00", "end_date": "2026-05-01T00:00:00+08:00"}, "最多 90 天"),
         ({"start_date": "2026-05-01T00:00:00+08:00", "end_date": "2026-01-01T00:00:00+08:00"}, "不能晚于"),
         ({"start_date": "yesterday"}, "start_date 不是有效的 ISO 8601 时间"),
-        ({"end_date": "0001-01-01T00:00:00"}, "超出范围"),
+        ({"start_date": "9999-12-31T00:00:00+08:00"}, "超出范围"),
+        ({"end_date": "0001-01-01T00:00:00"}, "end_date 不是有效的 ISO 8601 时间"),
         ({"status": "pending"}, "status 只能是 open 或 closed"),
     ],
 )
