@@ -21,4 +21,9 @@ def _schedules(sender: Celery, **kwargs: object) -> None:
             "schedule": float(settings.DEADLINE_SWEEP_SECONDS),
             "options": {"expires": float(settings.DEADLINE_SWEEP_SECONDS)},
         },
+        "open311-webhooks-sweep": {
+            "task": "requests_app.tasks.webhooks_sweep_task",
+            "schedule": float(settings.OPEN311_WEBHOOK_SWEEP_SECONDS),
+            "options": {"expires": float(settings.OPEN311_WEBHOOK_SWEEP_SECONDS)},
+        },
     }

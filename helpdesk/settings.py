@@ -256,6 +256,13 @@ if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
 # Ticket numbers: prefix + local date + per-day counter (ZZ20260315-0042).
 TICKET_PREFIX = env.str("TICKET_PREFIX", default="ZZ")
 
+# --- Open311 API webhooks ---------------------------------------------------
+OPEN311_WEBHOOK_TIMEOUT_SECONDS = env.float("OPEN311_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+OPEN311_WEBHOOK_MAX_ATTEMPTS = env.int("OPEN311_WEBHOOK_MAX_ATTEMPTS", default=6)
+# Backoff between attempts: base, 3x base, 9x base ... (30 s to 40 min by default).
+OPEN311_WEBHOOK_RETRY_SECONDS = env.int("OPEN311_WEBHOOK_RETRY_SECONDS", default=30)
+OPEN311_WEBHOOK_SWEEP_SECONDS = env.int("OPEN311_WEBHOOK_SWEEP_SECONDS", default=30)
+
 # --- Email / SMS ----------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="yibang@localhost")

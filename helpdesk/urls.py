@@ -1,4 +1,4 @@
-"""Root URLs: the citizen pages, the staff admin, language switching."""
+"""Root URLs: the citizen pages, the staff admin, language switching, the Open311 API."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/", include("dispatch.urls")),
+    path("open311/v2/", include("requests_app.open311.urls")),
     path("", include("requests_app.urls")),
 ]

@@ -155,8 +155,13 @@ class HelpRequestForm(forms.Form):
             *(Field(name, wrapper_class="hp-field") if name == "website" else name for name in self.fields)
         )
 
+    # Honeypot and fill-time checks are for browsers; API clients authenticate with a key.
+    bot_checks = True
+
     def clean(self) -> dict:
         cleaned = super().clean()
+        if not self.bot_checks:
+            return cleaned
         if cleaned.get("website"):
             raise forms.ValidationError(_("提交未通过安全校验，请刷新页面后重新提交。"), code="honeypot")
         minimum = settings.FORM_MIN_FILL_SECONDS

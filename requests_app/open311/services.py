@@ -1,0 +1,255 @@
+"""Writes for the Open311 API: client keys, API submissions and the webhook outbox.
+
+- Keys are shown once (`api_client_create` returns it) and stored hashed.
+- `webhooks_enqueue_for_event` must be called inside the transaction that
+  writes the event (the workflow's transition function does): the outbox row
+  commits or rolls back with the event, and the Celery task is queued only
+  after commit. A broker failure is logged, never raised: the retry sweep
+  (`webhooks_requeue_due`, run by beat) sends what the queue missed.
+- `webhook_delivery_attempt` is idempotent: it locks the row, and a delivered,
+  failed or cancelled row (or one whose next attempt is not due) is left alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import urllib.error
+import urllib.request
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .. import services as request_services
+from ..models import ApiClient, ApiSubmission, Event, WebhookDelivery
+from . import selectors
+from .serialize import iso, service_request_dict
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Yibang-Signature"
+USER_AGENT = "Yibang-Open311-Webhook/1"
+
+
+def api_client_create(*, name: str, webhook_url: str = "") -> tuple[ApiClient, str]:
+    """Create a client and return it with its key, the only time the key exists in clear."""
+    key = secrets.token_urlsafe(32)
+    client = ApiClient.objects.create(
+        name=name,
+        key_prefix=key[:8],
+        key_hash=selectors.key_hash(key),
+        webhook_url=webhook_url,
+        webhook_secret=secrets.token_hex(32),
+    )
+    return client, key
+
+
+def api_client_revoke(*, client: ApiClient, now: dt.datetime | None = None) -> ApiClient:
+    """Refuse the client's key from now on and cancel its undelivered webhooks."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ApiClient.objects.filter(pk=client.pk, revoked_at__isnull=True).update(revoked_at=now)
+        WebhookDelivery.objects.filter(client=client, state=WebhookDelivery.DeliveryState.PENDING).update(
+            state=WebhookDelivery.DeliveryState.CANCELLED, next_attempt_at=None, last_error="client revoked"
+        )
+    client.refresh_from_db(fields=["revoked_at"])
+    return client
+
+
+def service_request_create(*, client: ApiClient, data: dict) -> ApiSubmission:
+    """Submit a request for `client` with data cleaned by HelpRequestForm (same rules as the web form).
+
+    The timeline's submitted event names the client. The submission row is
+    written after the request (request_submit commits its ticket counter on its
+    own, by design), so the token resolves as soon as this returns.
+    """
+    token = uuid.uuid4()
+    help_request = request_services.request_submit(
+        category=data["category"],
+        urgency=data["urgency"],
+        district=data["district"],
+        name=data["name"],
+        phone=data["phone"],
+        address=data["address"],
+        title=data["title"],
+        content=data["content"],
+        submit_token=token,
+        channel_label=client.name,
+    )
+    return ApiSubmission.objects.create(request=help_request, client=client, token=token)
+
+
+def _webhook_payload(*, event: Event) -> dict:
+    req = selectors.service_requests_qs().get(pk=event.request_id)
+    return {
+        "event": "service_request.status_changed",
+        "event_id": event.pk,
+        "occurred_at": iso(event.created_at),
+        "previous_state": event.from_state,
+        "state": event.to_state,
+        "previous_status": selectors.status_for_state(event.from_state) if event.from_state else None,
+        "status": selectors.status_for_state(event.to_state),
+        "service_request": service_request_dict(req),
+    }
+
+
+def webhooks_enqueue_for_event(*, event: Event) -> list[WebhookDelivery]:
+    """Write the outbox row for a state change of a request an API client created; queue it on commit.
+
+    Call inside the transaction that wrote `event`. Returns the rows written
+    (empty when the request did not come through the API, the client has no
+    webhook or is revoked, or the event is not a state change).
+    Calling it twice for the same event writes nothing new.
+    """
+    if not event.to_state or event.to_state == event.from_state:
+        return []
+    submission = ApiSubmission.objects.select_related("client").filter(request_id=event.request_id).first()
+    if submission is None:
+        return []
+    client = submission.client
+    if not client.webhook_url or client.revoked_at is not None:
+        return []
+    delivery, created = WebhookDelivery.objects.get_or_create(
+        client=client,
+        event=event,
+        defaults={
+            "request_id": event.request_id,
+            "url": client.webhook_url,
+            "payload": _webhook_payload(event=event),
+            "next_attempt_at": timezone.now(),
+        },
+    )
+    if not created:
+        return []
+    transaction.on_commit(lambda: _queue_delivery(delivery.pk))
+    return [delivery]
+
+
+def _queue_delivery(delivery_id: int, *, countdown: float | None = None) -> None:
+    from ..tasks import webhook_deliver_task
+
+    try:
+        webhook_deliver_task.apply_async(args=[delivery_id], countdown=countdown)
+    except Exception:  # the broker may be down: the sweep sends it later
+        logger.exception("could not queue webhook delivery %s; the sweep will retry it", delivery_id)
+
+
+def webhook_signature(*, secret: str, body: bytes) -> str:
+    """The signature header's value: `sha256=` + hex HMAC-SHA256 of the exact body bytes."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # A redirect would turn the POST into a GET without the body: count it as a failure.
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def _post(*, url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
+    """POST and return (status, error); status is None when no HTTP answer came back."""
+    if not url.startswith(("http://", "https://")):
+        return None, "unsupported URL scheme"
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - scheme checked
+    try:
+        with _opener.open(request, timeout=settings.OPEN311_WEBHOOK_TIMEOUT_SECONDS) as response:
+            response.read(1024)
+            return response.status, ""
+    except urllib.error.HTTPError as exc:
+        return exc.code, f"HTTP {exc.code}"
+    except OSError as exc:  # URLError, timeouts, refused connections
+        return None, str(getattr(exc, "reason", exc))[:300]
+
+
+def webhook_backoff(*, attempts: int) -> dt.timedelta:
+    """Wait before attempt number `attempts + 1`: base, 3×base, 9×base … (30 s, 90 s, 270 s …)."""
+    return dt.timedelta(seconds=settings.OPEN311_WEBHOOK_RETRY_SECONDS * 3 ** max(attempts - 1, 0))
+
+
+def webhook_delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None) -> WebhookDelivery | None:
+    """Make one attempt at a pending delivery that is due; record it; schedule the next or give up.
+
+    Idempotent: returns the row untouched when it is not pending, not due, or
+    locked by another worker (None then). The row stays locked during the POST
+    (bounded by the timeout) so two workers can never send it twice.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("client")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None:
+            return None
+        if delivery.state != WebhookDelivery.DeliveryState.PENDING:
+            return delivery
+        if delivery.next_attempt_at and delivery.next_attempt_at > now:
+            return delivery
+        client = delivery.client
+        if client.revoked_at is not None:
+            delivery.state = WebhookDelivery.DeliveryState.CANCELLED
+            delivery.next_attempt_at = None
+            delivery.last_error = "client revoked"
+            delivery.save(update_fields=["state", "next_attempt_at", "last_error"])
+            return delivery
+
+        body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": USER_AGENT,
+            SIGNATURE_HEADER: webhook_signature(secret=client.webhook_secret, body=body),
+            "X-Yibang-Delivery": str(delivery.pk),
+            "X-Yibang-Event": str(delivery.event_id),
+        }
+        status, error = _post(url=delivery.url, body=body, headers=headers)
+        finished = timezone.now()
+        delivery.attempts += 1
+        delivery.last_status = status
+        delivery.last_error = error
+        delivery.attempt_log = [*delivery.attempt_log, {"at": iso(finished), "status": status, "error": error}]
+        if status is not None and 200 <= status < 300:
+            delivery.state = WebhookDelivery.DeliveryState.DELIVERED
+            delivery.delivered_at = finished
+            delivery.next_attempt_at = None
+        elif delivery.attempts >= settings.OPEN311_WEBHOOK_MAX_ATTEMPTS:
+            delivery.state = WebhookDelivery.DeliveryState.FAILED
+            delivery.next_attempt_at = None
+        else:
+            delivery.next_attempt_at = finished + webhook_backoff(attempts=delivery.attempts)
+        delivery.save(
+            update_fields=[
+                "attempts",
+                "last_status",
+                "last_error",
+                "attempt_log",
+                "state",
+                "delivered_at",
+                "next_attempt_at",
+            ]
+        )
+    if delivery.state == WebhookDelivery.DeliveryState.FAILED:
+        logger.warning("webhook delivery %s failed after %s attempts", delivery.pk, delivery.attempts)
+    return delivery
+
+
+def webhooks_requeue_due(*, now: dt.datetime | None = None, limit: int = 500) -> list[int]:
+    """Queue pending deliveries whose next attempt is due (the safety net behind on_commit and retries)."""
+    now = now or timezone.now()
+    ids = list(
+        WebhookDelivery.objects.filter(state=WebhookDelivery.DeliveryState.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for delivery_id in ids:
+        _queue_delivery(delivery_id)
+    return ids

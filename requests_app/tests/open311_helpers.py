@@ -1,0 +1,48 @@
+"""Shared helpers for the Open311 API tests."""
+
+from requests_app.models import Event, HelpRequest, State
+from requests_app.open311 import services
+
+
+def make_client(name="正观新闻APP", webhook_url=""):
+    return services.api_client_create(name=name, webhook_url=webhook_url)
+
+
+def post_data(key, **overrides):
+    data = {
+        "api_key": key,
+        "service_code": "minsheng",
+        "description": "我们小区从周一开始停水，至今没有恢复，老人孩子生活很困难。",
+        "first_name": "三丰",
+        "last_name": "张",
+        "phone": "138 1234 5678",
+        "address_string": "金水路1号",
+        "attribute[urgency]": "normal",
+        "attribute[district]": "jinshui",
+        "attribute[title]": "小区停水三天",
+        "attribute[consent]": "true",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def move(req: HelpRequest, to_state: str, *, unit_name="", message="", note="", public=True) -> Event:
+    """Stand-in for dispatch.workflow's transition: change the state and write the event."""
+    from_state = req.state
+    extra = {"duplicate_of": HelpRequest.objects.exclude(pk=req.pk).first()} if to_state == State.DUPLICATE else {}
+    if to_state == State.DUPLICATE and extra["duplicate_of"] is None:
+        from requests_app.tests.factories import HelpRequestFactory
+
+        extra["duplicate_of"] = HelpRequestFactory()
+    HelpRequest.objects.filter(pk=req.pk).update(state=to_state, **extra)
+    req.refresh_from_db()
+    return Event.objects.create(
+        request=req,
+        kind=Event.Kind.TRANSITION,
+        from_state=from_state,
+        to_state=to_state,
+        unit_name=unit_name,
+        message=message or f"状态变更为{State(to_state).label}",
+        note=note,
+        is_public=public,
+    )
