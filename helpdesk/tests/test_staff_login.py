@@ -1,0 +1,32 @@
+"""Staff login: throttled after repeated failures and auditable."""
+
+import pytest
+from axes.models import AccessAttempt, AccessLog
+from django.contrib.auth import get_user_model
+
+pytestmark = pytest.mark.django_db
+
+
+def test_repeated_wrong_passwords_lock_the_login_and_every_attempt_is_recorded(client, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    get_user_model().objects.create_user("dispatcher-x", password="correct-horse-battery", is_staff=True)
+    for _ in range(2):
+        response = client.post("/admin/login/", {"username": "dispatcher-x", "password": "wrong"})
+        assert response.status_code == 200  # the form again, with Django's message
+    response = client.post("/admin/login/", {"username": "dispatcher-x", "password": "wrong"})
+    assert response.status_code == 429
+    assert "已暂时锁定" in response.content.decode()
+    # Even the right password waits for the lock to pass.
+    locked = client.post("/admin/login/", {"username": "dispatcher-x", "password": "correct-horse-battery"})
+    assert locked.status_code == 429
+    attempt = AccessAttempt.objects.get(username="dispatcher-x")
+    assert attempt.failures_since_start >= 3 and attempt.ip_address == "127.0.0.1"
+
+
+def test_a_successful_login_is_logged(client):
+    get_user_model().objects.create_user("supervisor-x", password="correct-horse-battery", is_staff=True)
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": "supervisor-x", "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 302
+    assert AccessLog.objects.filter(username="supervisor-x").count() == 1
