@@ -178,6 +178,12 @@ SLA_FEEDBACK_SECONDS = env.int("SLA_FEEDBACK_SECONDS", default=24 * 60 * 60)
 DEADLINE_SWEEP_SECONDS = env.int("DEADLINE_SWEEP_SECONDS", default=30)
 DEADLINE_REMINDER_SECONDS = env.int("DEADLINE_REMINDER_SECONDS", default=15 * 60)
 
+# --- The workflow -----------------------------------------------------------
+# A unit may return (退单) a request it has not accepted within this long of the hand-over.
+RETURN_WINDOW_SECONDS = env.int("RETURN_WINDOW_SECONDS", default=2 * 60 * 60)
+# Approved extensions (延期) per request.
+MAX_EXTENSIONS = env.int("MAX_EXTENSIONS", default=2)
+
 # Ticket numbers: prefix + local date + per-day counter (ZZ20260315-0042).
 TICKET_PREFIX = env.str("TICKET_PREFIX", default="ZZ")
 
