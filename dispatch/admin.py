@@ -135,8 +135,9 @@ class _ReadOnlyInline(admin.TabularInline):
         return False
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        # The request itself passed the scoping check; its hand-overs belong with it.
-        return obj is not None
+        # Only shown inside a request's page, which already passed the scoping check
+        # (InlineModelAdmin.get_queryset asks without the parent object).
+        return True
 
 
 class AssignmentInline(_ReadOnlyInline):
