@@ -688,11 +688,9 @@ def _after_commit(*, event_id: int) -> None:
     if event is None:
         return
     logger.info(
-        "workflow event committed",
-        extra={
-            "event_id": event_id,
-            "ticket": event.request.ticket_number,
-            "action": event.data.get("action"),
-            "to_state": event.to_state,
-        },
+        "workflow event %s committed: %s %s → %s",
+        event_id,
+        event.request.ticket_number,
+        event.data.get("action"),
+        event.to_state,
     )
