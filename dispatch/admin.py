@@ -1,21 +1,38 @@
-"""Staff admin: the requests, their timelines, channels, districts and units.
+"""Staff admin: the requests and their workflow, timelines, channels, districts and units.
 
 Admin is a thin caller: it shows state read-only and changes it only through
-the services. Citizen-submitted fields are never editable here.
+`dispatch.workflow.transition_apply` (one button per action the user may take
+now, and a bulk hand-over that loops through it). Citizen-submitted fields are
+never editable. Every URL that names a request resolves it through
+`selectors.requests_visible_to`, so a handler gets a 404 for another unit's
+request. The changelist never counts the whole table (see `CappedCountPaginator`).
 """
 
 from __future__ import annotations
 
-from django.contrib import admin
+import datetime as dt
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from requests_app.crypto import keyed_hash
-from requests_app.models import Category, District, Event, HelpRequest
-from requests_app.phones import phone_normalize
+from requests_app.models import Attachment, Category, Deadline, District, Event, HelpRequest, State
+from requests_app.phones import name_mask, phone_mask, phone_normalize
 
-from .models import Assignment, Unit, UnitMembership
+from . import selectors, workflow
+from .forms import ACTION_FORMS, BulkHandOverForm
+from .models import Assignment, ExtensionRequest, Unit, UnitMembership
+from .workflow import Role, TransitionError
 
 CITIZEN_FIELDS = (
     "ticket_number",
@@ -29,14 +46,140 @@ CITIZEN_FIELDS = (
     "content",
     "created_at",
 )
+MASKED = {"name": "masked_name", "phone": "masked_phone"}
+WORKFLOW_FIELDS = (
+    "state",
+    "category",
+    "is_urgent",
+    ("tag_nan", "tag_chou", "tag_pan"),
+    "request_type",
+    "duplicate_of",
+    "first_contact_at",
+    "resolved_at",
+    "closed_at",
+    "escalated_at",
+    "extensions_used",
+    "reopen_count",
+)
+
+COUNT_CAP = 10_000
 
 
-class EventInline(admin.TabularInline):
+class CappedCountPaginator(Paginator):
+    """Counts at most COUNT_CAP rows (`SELECT COUNT(*) FROM (… LIMIT cap)`): never a full-table count.
+
+    With a million requests an unfiltered count costs a sequential scan on every
+    page view; past the cap, staff narrow the list with filters or search.
+    """
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.values("pk")[:COUNT_CAP].count()
+
+
+# --- Filters --------------------------------------------------------------------------
+
+
+class UnitFilter(admin.SimpleListFilter):
+    title = _("承办单位")
+    parameter_name = "unit"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return list(Unit.objects.filter(is_active=True).values_list("pk", "name"))
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() and self.value().isdigit():
+            return selectors.requests_of_unit(queryset=queryset, unit_id=int(self.value()))
+        return queryset
+
+
+class TagFilter(admin.SimpleListFilter):
+    title = _("急难愁盼")
+    parameter_name = "tag"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("ji", _("急")), ("nan", _("难")), ("chou", _("愁")), ("pan", _("盼"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in ("ji", "nan", "chou", "pan"):
+            return selectors.requests_with_tag(queryset=queryset, tag=self.value())
+        return queryset
+
+
+class LateFilter(admin.SimpleListFilter):
+    title = _("时限")
+    parameter_name = "late"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("1", _("已超时"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "1":
+            return selectors.requests_late(queryset=queryset)
+        return queryset
+
+
+# --- Inlines (read-only; the parent request is already scoped) ---------------------------
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Only shown inside a request's page, which already passed the scoping check
+        # (InlineModelAdmin.get_queryset asks without the parent object).
+        return True
+
+
+class AssignmentInline(_ReadOnlyInline):
+    model = Assignment
+    fields = ("unit", "role", "instructions", "assigned_at", "accepted_at", "returned_at", "return_reason", "is_active")
+    readonly_fields = fields
+    verbose_name_plural = _("交办情况")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("unit")
+
+
+class ExtensionRequestInline(_ReadOnlyInline):
+    model = ExtensionRequest
+    fields = ("unit", "hours", "reason", "status", "requested_at", "decided_at", "decision_note")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("unit")
+
+
+class AttachmentInline(_ReadOnlyInline):
+    """Citizens' photos, served by the permission-checked staff view, never by a public URL."""
+
+    model = Attachment
+    fields = ("photo", "width", "height", "size", "created_at")
+    readonly_fields = fields
+    verbose_name_plural = _("市民上传的照片")
+
+    @admin.display(description=_("照片"))
+    def photo(self, obj: Attachment) -> str:
+        url = reverse("dispatch:attachment", args=[obj.pk])
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="" height="120"></a>', url, url
+        )
+
+
+class EventInline(_ReadOnlyInline):
     """The timeline, newest first, read-only: events are append-only."""
 
     model = Event
-    extra = 0
-    can_delete = False
     ordering = ("-created_at", "-id")
     fields = (
         "created_at",
@@ -52,37 +195,95 @@ class EventInline(admin.TabularInline):
     readonly_fields = fields
     verbose_name_plural = _("办理过程（时间线）")
 
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+# --- The request admin ------------------------------------------------------------------
+
+NEXT_STEP = {
+    State.SUBMITTED: _("待列单（交办员）"),
+    State.LISTED: _("待交单（交办员）"),
+    State.RETURNED: _("被退回，待重新交单（交办员）"),
+    State.HANDED_OVER: _("待签收（承办单位）"),
+    State.ACCEPTED: _("办理中（承办单位）"),
+    State.REOPENED: _("重办中（承办单位）"),
+    State.RESOLVED: _("待反馈销号（督办员）"),
+}
+
+
+def _duration_text(delta: dt.timedelta) -> str:
+    minutes = int(abs(delta.total_seconds()) // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return gettext("%(d)s天%(h)s小时") % {"d": days, "h": hours}
+    if hours:
+        return gettext("%(h)s小时%(m)s分") % {"h": hours, "m": minutes}
+    return gettext("%(m)s分钟") % {"m": minutes}
 
 
 @admin.register(HelpRequest)
 class HelpRequestAdmin(admin.ModelAdmin):
-    list_display = ("ticket_number", "title", "category", "district", "state", "is_urgent", "created_at")
-    list_filter = ("state", "category", "is_urgent", "urgency_claimed", "request_type", "district")
+    list_display = (
+        "ticket_number",
+        "title",
+        "state",
+        "next_step",
+        "time_left",
+        "lead_unit",
+        "district",
+        "category",
+        "is_urgent",
+        "created_at",
+    )
+    list_filter = (
+        "state",
+        UnitFilter,
+        ("category", admin.RelatedFieldListFilter),
+        "request_type",
+        "is_urgent",
+        TagFilter,
+        "district",
+        LateFilter,
+    )
     search_fields = ("=ticket_number",)
     search_help_text = _("按编号或电话号码精确查找")
     list_select_related = ("category", "district")
     list_per_page = 50
     show_full_result_count = False
-    date_hierarchy = None
+    paginator = CappedCountPaginator
     ordering = ("-created_at", "-id")
-    readonly_fields = (*CITIZEN_FIELDS, "state", "updated_at", "first_contact_at", "resolved_at", "closed_at")
-    fields = (
-        *CITIZEN_FIELDS,
-        "state",
-        "category",
-        "is_urgent",
-        ("tag_nan", "tag_chou", "tag_pan"),
-        "request_type",
-        "first_contact_at",
-        "resolved_at",
-        "closed_at",
-    )
-    inlines = (EventInline,)
+    change_form_template = "admin/dispatch/helprequest/change_form.html"
+    inlines = (AttachmentInline, AssignmentInline, ExtensionRequestInline, EventInline)
+    actions = ("hand_over_selected",)
+
+    class Media:
+        css = {"all": ("dispatch/admin.css",)}
+
+    # Scoping ------------------------------------------------------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = selectors.requests_visible_to(user=request.user, queryset=super().get_queryset(request))
+        return selectors.requests_with_worklist_columns(queryset=qs)
+
+    def _object_or_404(self, request: HttpRequest, object_id: str) -> HelpRequest:
+        obj = self.get_object(request, object_id)
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404(gettext("求助件不存在或不在您的办理范围内"))
+        return obj
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None):
+        obj = self._object_or_404(request, object_id)
+        context = {**(extra_context or {}), "workflow_actions": self._action_forms(request, obj)}
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None):
+        self._object_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None):
+        self._object_or_404(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    # Permissions: state changes only through the workflow ---------------------
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Requests come from citizens through request_submit, never typed in here.
@@ -92,14 +293,193 @@ class HelpRequestAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        # Changes go through the workflow's services, not the model form.
+        # Changes go through the workflow's actions, not the model form.
         return False
+
+    def has_triage_permission(self, request: HttpRequest) -> bool:
+        return Role.DISPATCHER in workflow.actor_roles(request.user)
+
+    # The change view ------------------------------------------------------------
+
+    def get_fields(self, request: HttpRequest, obj: HelpRequest | None = None) -> tuple:
+        show_contact = obj is not None and selectors.contact_visible_to(help_request=obj, user=request.user)
+        citizen = tuple(f if show_contact else MASKED.get(f, f) for f in CITIZEN_FIELDS)
+        return (*citizen, *WORKFLOW_FIELDS)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: HelpRequest | None = None) -> tuple:
+        return tuple(
+            f for item in self.get_fields(request, obj) for f in (item if isinstance(item, tuple) else (item,))
+        )
+
+    @admin.display(description=_("姓名"))
+    def masked_name(self, obj: HelpRequest) -> str:
+        return name_mask(obj.name)
+
+    @admin.display(description=_("联系电话"))
+    def masked_phone(self, obj: HelpRequest) -> str:
+        return phone_mask(obj.phone)
+
+    def _action_forms(self, request: HttpRequest, obj: HelpRequest) -> list[dict]:
+        items = []
+        for action in selectors.request_actions_for(help_request=obj, user=request.user):
+            initial = {}
+            if action.name == "list":
+                initial = {
+                    "category": obj.category_id,
+                    "request_type": obj.request_type,
+                    "is_urgent": obj.is_urgent,
+                    "tag_nan": obj.tag_nan,
+                    "tag_chou": obj.tag_chou,
+                    "tag_pan": obj.tag_pan,
+                }
+            items.append(
+                {
+                    "action": action,
+                    "form": ACTION_FORMS[action.name](prefix=action.name, initial=initial),
+                    "url": reverse("admin:requests_app_helprequest_action", args=[obj.pk, action.name]),
+                }
+            )
+        return items
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "<path:object_id>/action/<str:action>/",
+                self.admin_site.admin_view(self.action_view),
+                name="requests_app_helprequest_action",
+            ),
+            *super().get_urls(),
+        ]
+
+    def action_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
+        """POST one action's small form → transition_apply → message → back to the request."""
+        obj = self._object_or_404(request, object_id)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if action not in ACTION_FORMS:
+            raise Http404
+        change_url = reverse("admin:requests_app_helprequest_change", args=[obj.pk])
+        form = ACTION_FORMS[action](request.POST, prefix=action)
+        if not form.is_valid():
+            errors = "；".join(
+                f"{form.fields[f].label if f in form.fields else ''}{' '.join(e)}" for f, e in form.errors.items()
+            )
+            self.message_user(request, gettext("未能提交：%(errors)s") % {"errors": errors}, messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        label = workflow.ACTIONS_BY_NAME[action].label
+        try:
+            workflow.transition_apply(request_id=obj.pk, action=action, actor=request.user, **form.cleaned_data)
+        except TransitionError as exc:
+            self.message_user(
+                request,
+                gettext("%(action)s失败：%(reason)s") % {"action": label, "reason": exc.message},
+                messages.ERROR,
+            )
+        else:
+            self.message_user(
+                request,
+                gettext("%(number)s：已%(action)s") % {"number": obj.ticket_number, "action": label},
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(change_url)
+
+    # The changelist --------------------------------------------------------------
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
         phone = phone_normalize(search_term)
         if phone:
             return queryset.filter(phone_hash=keyed_hash(phone)), False
         return super().get_search_results(request, queryset, search_term.strip().upper())
+
+    @admin.display(description=_("下一步"))
+    def next_step(self, obj: HelpRequest) -> str:
+        if getattr(obj, "has_pending_extension", False):
+            return gettext("延期待审批（督办员）")
+        return NEXT_STEP.get(obj.state, "—")
+
+    @admin.display(description=_("时限"), ordering="next_due_at")
+    def time_left(self, obj: HelpRequest) -> str:
+        due = getattr(obj, "next_due_at", None)
+        if due is None or not obj.is_open:
+            return "—"
+        kind = Deadline.Kind(obj.next_due_kind).label
+        delta = due - timezone.now()
+        if delta.total_seconds() < 0:
+            return format_html(
+                '<span class="sla-late" title="{}">{}</span>',
+                kind,
+                gettext("超时 %(t)s") % {"t": _duration_text(delta)},
+            )
+        css = "sla-soon" if delta <= dt.timedelta(hours=1) else "sla-ok"
+        return format_html(
+            '<span class="{}" title="{}">{}</span>', css, kind, gettext("剩 %(t)s") % {"t": _duration_text(delta)}
+        )
+
+    @admin.display(description=_("主办单位"))
+    def lead_unit(self, obj: HelpRequest) -> str:
+        return getattr(obj, "lead_unit_name", None) or "—"
+
+    @admin.action(description=_("批量交单至一个单位"), permissions=("triage",))
+    def hand_over_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """An intermediate form, then one transition_apply per request (never QuerySet.update)."""
+        if not self.has_triage_permission(request):
+            raise PermissionDenied
+        form = BulkHandOverForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done, refused = [], []
+            for pk, number in queryset.values_list("pk", "ticket_number"):
+                try:
+                    workflow.transition_apply(
+                        request_id=pk,
+                        action="hand_over",
+                        actor=request.user,
+                        unit=form.cleaned_data["unit"],
+                        instructions=form.cleaned_data["instructions"],
+                    )
+                    done.append(number)
+                except TransitionError as exc:
+                    refused.append(f"{number}（{exc.message}）")
+            if done:
+                self.message_user(
+                    request,
+                    gettext("已交单%(n)s件至%(unit)s") % {"n": len(done), "unit": form.cleaned_data["unit"]},
+                    messages.SUCCESS,
+                )
+            if refused:
+                self.message_user(request, gettext("未能交单：%(list)s") % {"list": "；".join(refused)}, messages.ERROR)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/dispatch/helprequest/bulk_hand_over.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": gettext("批量交单"),
+                "opts": self.opts,
+                "form": form,
+                "requests": list(queryset.values_list("pk", "ticket_number", "title")[:500]),
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(admin.ModelAdmin):
+    """Pending extensions at a glance; decisions are taken on the request's page."""
+
+    list_display = ("request", "unit", "hours", "status", "requested_at", "decided_at")
+    list_filter = ("status", "unit")
+    list_select_related = ("request", "unit")
+    search_fields = ("=request__ticket_number",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Category)
@@ -138,6 +518,7 @@ class AssignmentAdmin(admin.ModelAdmin):
     list_select_related = ("request", "unit")
     search_fields = ("=request__ticket_number",)
     raw_id_fields = ("request",)
+    show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

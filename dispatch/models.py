@@ -97,6 +97,62 @@ class Assignment(models.Model):
             # Scoping: a handler's changelist is "requests with an active assignment to my units".
             models.Index(fields=["unit", "request"], name="assignment_unit_req_idx", condition=Q(is_active=True)),
         ]
+        # The workflow's rights, granted to the role groups by dispatch.roles.
+        permissions = [
+            ("triage_request", _("可列单、交办求助件（平台交办员）")),
+            ("handle_request", _("可承办本单位的求助件（承办人）")),
+            ("supervise_request", _("可督办、审批延期、重办和销号（督办员）")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.request} → {self.unit} ({self.get_role_display()})"
+
+
+class ExtensionRequest(models.Model):
+    """A lead unit's request for more time (延期), decided by a supervisor.
+
+    At most one is pending per request; approved ones are counted in
+    HelpRequest.extensions_used against settings.MAX_EXTENSIONS.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REFUSED = "refused", _("未批准")
+
+    request = models.ForeignKey(HelpRequest, on_delete=models.PROTECT, related_name="extension_requests")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("申请单位"))
+    hours = models.PositiveSmallIntegerField(_("延长小时数"))
+    reason = models.TextField(_("延期理由"))
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("申请人")
+    )
+    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request"], condition=Q(status="pending"), name="extension_one_pending_per_request"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "refused"]), name="extension_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(hours__gt=0), name="extension_hours_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request} +{self.hours}h ({self.get_status_display()})"

@@ -12,14 +12,29 @@ DISPATCHER = "平台交办员"
 HANDLER = "承办人"
 SUPERVISOR = "督办员"
 
+# The workflow checks the three custom permissions (declared on dispatch.Assignment):
+# triage_request (dispatcher), handle_request (handler, scoped to their units),
+# supervise_request (supervisor). The view_* permissions open the admin pages.
+PERMISSION_TRIAGE = "dispatch.triage_request"
+PERMISSION_HANDLE = "dispatch.handle_request"
+PERMISSION_SUPERVISE = "dispatch.supervise_request"
+
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
-    DISPATCHER: [("requests_app", "view_helprequest"), ("requests_app", "view_event"), ("dispatch", "view_unit")],
-    HANDLER: [("requests_app", "view_helprequest"), ("requests_app", "view_event")],
+    DISPATCHER: [
+        ("requests_app", "view_helprequest"),
+        ("requests_app", "view_event"),
+        ("dispatch", "view_unit"),
+        ("dispatch", "view_assignment"),
+        ("dispatch", "triage_request"),
+    ],
+    HANDLER: [("requests_app", "view_helprequest"), ("requests_app", "view_event"), ("dispatch", "handle_request")],
     SUPERVISOR: [
         ("requests_app", "view_helprequest"),
         ("requests_app", "view_event"),
         ("dispatch", "view_unit"),
         ("dispatch", "view_assignment"),
+        ("dispatch", "view_extensionrequest"),
+        ("dispatch", "supervise_request"),
     ],
 }
 

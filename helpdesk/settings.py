@@ -125,6 +125,7 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("LOGIN_LOCK_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "axes_lockout.html"
 AXES_CLIENT_IP_CALLABLE = "helpdesk.clientip.client_ip"
 
@@ -268,6 +269,12 @@ FORM_MIN_FILL_SECONDS = env.int("FORM_MIN_FILL_SECONDS", default=3)
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     # One process's memory is fine for `make run` and tests; production sets CACHE_URL.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# --- The workflow -----------------------------------------------------------
+# A unit may return (退单) a request it has not accepted within this long of the hand-over.
+RETURN_WINDOW_SECONDS = env.int("RETURN_WINDOW_SECONDS", default=2 * 60 * 60)
+# Approved extensions (延期) per request.
+MAX_EXTENSIONS = env.int("MAX_EXTENSIONS", default=2)
 
 # Ticket numbers: prefix + local date + per-day counter (ZZ20260315-0042).
 TICKET_PREFIX = env.str("TICKET_PREFIX", default="ZZ")

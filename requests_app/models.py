@@ -230,6 +230,12 @@ class Deadline(models.Model):
                 name="deadline_pending_idx",
                 condition=Q(met_at__isnull=True, breached_at__isnull=True, waived_at__isnull=True),
             ),
+            # Staff's "late" filter: open promises past due, flagged by the sweep or not yet.
+            models.Index(
+                fields=["due_at"],
+                name="deadline_open_idx",
+                condition=Q(met_at__isnull=True, waived_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,98 @@
+"""Small forms for the workflow's actions in admin: they parse input; `transition_apply` decides.
+
+`ACTION_FORMS[name]` has exactly the fields the table's `Action.fields` lists
+(a test keeps the two in step); `cleaned_data` is passed as the action's params.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from requests_app.models import Category, RequestType
+
+from .models import Unit
+
+
+def _note(label: str, *, required: bool = False) -> forms.CharField:
+    return forms.CharField(label=label, required=required, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}))
+
+
+def _units() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(label=_("主办单位"), queryset=Unit.objects.filter(is_active=True))
+
+
+class ListForm(forms.Form):
+    category = forms.ModelChoiceField(label=_("类别"), queryset=Category.objects.filter(is_active=True))
+    request_type = forms.ChoiceField(label=_("诉求类型"), choices=[("", "—"), *RequestType.choices], required=False)
+    is_urgent = forms.BooleanField(label=_("急（3小时内落实解决）"), required=False)
+    tag_nan = forms.BooleanField(label=_("难"), required=False)
+    tag_chou = forms.BooleanField(label=_("愁"), required=False)
+    tag_pan = forms.BooleanField(label=_("盼"), required=False)
+    note = _note(_("内部说明"))
+
+
+class NoteForm(forms.Form):
+    note = _note(_("说明"))
+
+
+class ReasonForm(forms.Form):
+    reason = _note(_("理由"), required=True)
+
+
+class DuplicateForm(forms.Form):
+    duplicate_of = forms.CharField(label=_("主件编号"), max_length=24)
+    note = _note(_("说明（市民可见）"))
+
+
+class HandOverForm(forms.Form):
+    unit = _units()
+    assist_units = forms.ModelMultipleChoiceField(
+        label=_("协办单位"),
+        queryset=Unit.objects.filter(is_active=True),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
+    instructions = _note(_("交办意见（内部）"))
+
+
+class EmptyForm(forms.Form):
+    pass
+
+
+class AddNoteForm(forms.Form):
+    note = _note(_("办理情况"), required=True)
+    is_public = forms.BooleanField(label=_("公开（市民在进度页可见）"), required=False)
+
+
+class ResolveForm(forms.Form):
+    result = _note(_("办理结果（市民将看到这段文字）"), required=True)
+
+
+class ExtensionForm(forms.Form):
+    hours = forms.IntegerField(label=_("延长小时数"), min_value=1, max_value=168, initial=24)
+    reason = _note(_("延期理由"), required=True)
+
+
+class BulkHandOverForm(forms.Form):
+    unit = _units()
+    instructions = _note(_("交办意见（内部）"))
+
+
+ACTION_FORMS: dict[str, type[forms.Form]] = {
+    "list": ListForm,
+    "record_contact": NoteForm,
+    "mark_invalid": ReasonForm,
+    "mark_duplicate": DuplicateForm,
+    "hand_over": HandOverForm,
+    "accept": EmptyForm,
+    "return": ReasonForm,
+    "add_note": AddNoteForm,
+    "resolve": ResolveForm,
+    "request_extension": ExtensionForm,
+    "approve_extension": NoteForm,
+    "refuse_extension": NoteForm,
+    "urge": NoteForm,
+    "reopen": ReasonForm,
+    "close": NoteForm,
+}

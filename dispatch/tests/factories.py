@@ -1,0 +1,99 @@
+"""factory_boy factories for the back office: staff users with a role and units, and requests in any state."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.auth import get_user_model
+
+from dispatch import roles
+from dispatch.models import Unit, UnitMembership
+from dispatch.workflow import transition_apply
+from requests_app.models import HelpRequest, State
+from requests_app.tests.factories import HelpRequestFactory
+
+PASSWORD = "pass-for-tests-only"
+
+
+def unit(name: str = "金水区人民政府") -> Unit:
+    return Unit.objects.get(name=name)
+
+
+class StaffUserFactory(factory.django.DjangoModelFactory):
+    """A staff user; `role=` one of dispatch.roles' group names, `units=` the units they work in."""
+
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    first_name = factory.LazyAttribute(lambda o: f"{o.username}姓名")
+    is_staff = True
+    password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def role(self, create: bool, extracted: str | None, **kwargs: object) -> None:
+        if extracted:
+            self.groups.add(roles.roles_ensure()[extracted])
+
+    @factory.post_generation
+    def units(self, create: bool, extracted: list[Unit] | None, **kwargs: object) -> None:
+        for u in extracted or ():
+            UnitMembership.objects.get_or_create(unit=u, user=self)
+
+
+def dispatcher(**kwargs) -> object:
+    return StaffUserFactory(role=roles.DISPATCHER, **kwargs)
+
+
+def supervisor(**kwargs) -> object:
+    return StaffUserFactory(role=roles.SUPERVISOR, **kwargs)
+
+
+def handler(unit_: Unit, **kwargs) -> object:
+    return StaffUserFactory(role=roles.HANDLER, units=[unit_], **kwargs)
+
+
+def fresh(user):
+    """The same user re-read, without cached permissions (after group changes)."""
+    return get_user_model().objects.get(pk=user.pk)
+
+
+# The path the workflow itself takes to reach each state (through transition_apply, never by hand).
+PATHS: dict[str, list[str]] = {
+    State.SUBMITTED: [],
+    State.LISTED: ["list"],
+    State.HANDED_OVER: ["list", "hand_over"],
+    State.ACCEPTED: ["list", "hand_over", "accept"],
+    State.RETURNED: ["list", "hand_over", "return"],
+    State.RESOLVED: ["list", "hand_over", "accept", "resolve"],
+    State.REOPENED: ["list", "hand_over", "accept", "resolve", "reopen"],
+    State.CLOSED: ["list", "hand_over", "accept", "resolve", "close"],
+    State.INVALID: ["mark_invalid"],
+    State.DUPLICATE: ["mark_duplicate"],
+}
+
+
+def request_in_state(
+    state: str, *, dispatcher_user, handler_user, supervisor_user, lead: Unit, assist: Unit | None = None, **kwargs
+) -> HelpRequest:
+    """A request brought to `state` by the workflow: handed over to `lead` (assisted by `assist`)."""
+    req = HelpRequestFactory(**kwargs)
+    params = {
+        "list": (dispatcher_user, {}),
+        "hand_over": (dispatcher_user, {"unit": lead, "assist_units": [assist] if assist else []}),
+        "accept": (handler_user, {}),
+        "return": (handler_user, {"reason": "不属于本单位职责"}),
+        "resolve": (handler_user, {"result": "已协调恢复供水"}),
+        "reopen": (supervisor_user, {"reason": "市民反映仍未解决"}),
+        "close": (supervisor_user, {}),
+        "mark_invalid": (dispatcher_user, {"reason": "测试信息"}),
+        "mark_duplicate": (dispatcher_user, {}),
+    }
+    for action in PATHS[state]:
+        actor, extra = params[action]
+        if action == "mark_duplicate":
+            extra = {"duplicate_of": HelpRequestFactory().ticket_number}
+        transition_apply(request_id=req.pk, action=action, actor=actor, **extra)
+    req.refresh_from_db()
+    assert req.state == state
+    return req
