@@ -25,13 +25,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.clientip import client_ip
 from requests_app.crypto import keyed_hash
 from requests_app.models import Attachment, Category, Deadline, District, Event, HelpRequest, State
 from requests_app.phones import name_mask, phone_mask, phone_normalize
 
-from . import selectors, workflow
+from . import selectors, services, workflow
 from .forms import ACTION_FORMS, BulkHandOverForm
-from .models import Assignment, ExtensionRequest, Unit, UnitMembership
+from .models import Assignment, ContactAccess, ExtensionRequest, Unit, UnitMembership
 from .workflow import Role, TransitionError
 
 CITIZEN_FIELDS = (
@@ -46,7 +47,7 @@ CITIZEN_FIELDS = (
     "content",
     "created_at",
 )
-MASKED = {"name": "masked_name", "phone": "masked_phone"}
+MASKED = {"name": "masked_name", "phone": "masked_phone", "address": "masked_address"}
 WORKFLOW_FIELDS = (
     "state",
     "category",
@@ -273,6 +274,9 @@ class HelpRequestAdmin(admin.ModelAdmin):
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None):
         obj = self._object_or_404(request, object_id)
         context = {**(extra_context or {}), "workflow_actions": self._action_forms(request, obj)}
+        if request.method == "GET" and selectors.contact_visible_to(help_request=obj, user=request.user):
+            # The page will show the full name and phone: record who saw them.
+            services.contact_access_record(user=request.user, help_request=obj, ip_address=client_ip(request))
         return super().change_view(request, object_id, form_url, extra_context=context)
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None):
@@ -310,6 +314,10 @@ class HelpRequestAdmin(admin.ModelAdmin):
         return tuple(
             f for item in self.get_fields(request, obj) for f in (item if isinstance(item, tuple) else (item,))
         )
+
+    @admin.display(description=_("地址"))
+    def masked_address(self, obj: HelpRequest) -> str:
+        return gettext("（仅联系人可见）") if obj.address else ""
 
     @admin.display(description=_("姓名"))
     def masked_name(self, obj: HelpRequest) -> str:
@@ -501,6 +509,27 @@ class UnitMembershipInline(admin.TabularInline):
     model = UnitMembership
     extra = 1
     autocomplete_fields = ("user",)
+
+
+@admin.register(ContactAccess)
+class ContactAccessAdmin(admin.ModelAdmin):
+    """Who saw which citizen's full contact details, for the supervisors' audit."""
+
+    list_display = ("viewed_at", "user", "request", "ip_address", "where")
+    list_filter = (("viewed_at", admin.DateFieldListFilter),)
+    search_fields = ("=request__ticket_number", "user__username")
+    list_select_related = ("user", "request")
+    raw_id_fields = ("user", "request")
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Unit)

@@ -63,6 +63,32 @@ class UnitMembership(models.Model):
         return f"{self.user} @ {self.unit}"
 
 
+class ContactAccess(models.Model):
+    """A staff user was shown a citizen's full name and phone (who, when, which request).
+
+    Written every time the full values are displayed, so a leak can be traced.
+    Append-only, like the timeline.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("查看人"))
+    request = models.ForeignKey(HelpRequest, on_delete=models.PROTECT, related_name="+", verbose_name=_("求助件"))
+    viewed_at = models.DateTimeField(_("查看时间"), default=timezone.now)
+    ip_address = models.GenericIPAddressField(_("地址"), null=True, blank=True)
+    where = models.CharField(_("位置"), max_length=40, default="admin")
+
+    class Meta:
+        verbose_name = _("个人信息查看记录")
+        verbose_name_plural = _("个人信息查看记录")
+        ordering = ["-viewed_at", "-id"]
+        indexes = [
+            models.Index(fields=["request", "-viewed_at"], name="contact_access_req_idx"),
+            models.Index(fields=["user", "-viewed_at"], name="contact_access_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.request} @ {self.viewed_at:%Y-%m-%d %H:%M}"
+
+
 class Assignment(models.Model):
     """A hand-over (交单) of a request to a unit, as lead (主办) or assisting (协办)."""
 

@@ -34,6 +34,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("dispatch", "view_unit"),
         ("dispatch", "view_assignment"),
         ("dispatch", "view_extensionrequest"),
+        ("dispatch", "view_contactaccess"),
         ("dispatch", "supervise_request"),
     ],
 }

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
@@ -37,6 +38,7 @@ def _rate(setting: str):
 
 
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("name", "phone", "address", "content")
 @ratelimit(key="ip", rate=_rate("RATELIMIT_SUBMIT"), method="POST", block=False)
 def submit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
@@ -103,6 +105,7 @@ def receipt(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("phone")
 @ratelimit(key="ip", rate=_rate("RATELIMIT_LOOKUP"), method="POST", block=False)
 def track(request: HttpRequest) -> HttpResponse:
     problem = None

@@ -1,0 +1,53 @@
+"""Full contact details: shown only to those who must call the citizen, and every showing recorded."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from dispatch.models import ContactAccess
+from requests_app.models import State
+from requests_app.tests.test_forms import valid_data
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_display_of_a_full_phone_is_recorded_and_masked_views_are_not(client, staff, make_request):
+    req = make_request(State.ACCEPTED, name="王小明", phone="13812345678", address="金水路1号")
+    url = reverse("admin:requests_app_helprequest_change", args=[req.pk])
+
+    client.force_login(staff.handler_b)  # assisting unit: masked, nothing to record
+    html = client.get(url).content.decode()
+    assert "13812345678" not in html and "金水路1号" not in html
+    assert ContactAccess.objects.count() == 0
+
+    client.force_login(staff.dispatcher)
+    assert "13812345678" in client.get(url).content.decode()
+    client.force_login(staff.handler_a)
+    client.get(url)
+    seen = list(ContactAccess.objects.order_by("id").values_list("user__username", "request_id", "ip_address"))
+    assert seen == [("disp", req.pk, "127.0.0.1"), ("hand_a", req.pk, "127.0.0.1")]
+
+    # Supervisors can read the audit trail; handlers cannot.
+    audit = reverse("admin:dispatch_contactaccess_changelist")
+    client.force_login(staff.supervisor)
+    assert client.get(audit).status_code == 200
+    client.force_login(staff.handler_a)
+    assert client.get(audit).status_code == 403
+
+
+def test_error_reports_never_carry_the_citizens_phone_or_name(settings):
+    settings.ADMINS = [("ops", "ops@example.gov.cn")]
+    client = Client(raise_request_exception=False)
+    with mock.patch("requests_app.services.request_submit", side_effect=RuntimeError("database on fire")):
+        response = client.post("/help/new/", valid_data(name="王小明", phone="13812345678"))
+    assert response.status_code == 500
+    assert "系统繁忙" in response.content.decode()
+    (report,) = mail.outbox
+    body = report.body + "".join(str(a[0]) for a in report.alternatives)
+    assert "database on fire" in body  # it is the report of this error
+    assert "13812345678" not in body and "王小明" not in body
