@@ -30,3 +30,38 @@ def test_a_successful_login_is_logged(client):
     )
     assert response.status_code == 302
     assert AccessLog.objects.filter(username="supervisor-x").count() == 1
+
+
+def test_with_two_factor_on_a_password_alone_does_not_open_the_admin(client, settings):
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.STAFF_2FA = True
+    user = get_user_model().objects.create_user("supervisor-2fa", password="correct-horse-battery", is_staff=True)
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": "supervisor-2fa", "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 200  # no device, no entry
+    assert client.get("/admin/").status_code == 302
+
+    device = TOTPDevice.objects.create(user=user, name="手机", confirmed=True)
+    token = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {
+            "username": "supervisor-2fa",
+            "password": "correct-horse-battery",
+            "otp_device": device.persistent_id,
+            "otp_token": f"{token:06d}",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_without_two_factor_the_password_is_enough(client, settings):
+    settings.STAFF_2FA = False
+    get_user_model().objects.create_user("dispatcher-1fa", password="correct-horse-battery", is_staff=True)
+    client.post("/admin/login/?next=/admin/", {"username": "dispatcher-1fa", "password": "correct-horse-battery"})
+    response = client.get("/admin/")
+    assert response.status_code == 200 and "一帮到底" in response.content.decode()
