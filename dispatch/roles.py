@@ -13,13 +13,21 @@ HANDLER = "承办人"
 SUPERVISOR = "督办员"
 
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
-    DISPATCHER: [("requests_app", "view_helprequest"), ("requests_app", "view_event"), ("dispatch", "view_unit")],
+    DISPATCHER: [
+        ("requests_app", "view_helprequest"),
+        ("requests_app", "view_event"),
+        ("dispatch", "view_unit"),
+        ("dispatch", "view_laterequest"),
+        ("dispatch", "view_notification"),
+    ],
     HANDLER: [("requests_app", "view_helprequest"), ("requests_app", "view_event")],
     SUPERVISOR: [
         ("requests_app", "view_helprequest"),
         ("requests_app", "view_event"),
         ("dispatch", "view_unit"),
         ("dispatch", "view_assignment"),
+        ("dispatch", "view_laterequest"),
+        ("dispatch", "view_notification"),
     ],
 }
 

@@ -184,6 +184,8 @@ TICKET_PREFIX = env.str("TICKET_PREFIX", default="ZZ")
 # --- Email / SMS ----------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="yibang@localhost")
+# Citizens' SMS: a class with `send(*, phone, text)`; the default writes to the log.
+SMS_BACKEND = env.str("SMS_BACKEND", default="dispatch.notifications.LogSmsBackend")
 
 LOGGING = {
     "version": 1,
