@@ -146,6 +146,11 @@ def _breach_batch(*, now: dt.datetime, batch_size: int) -> tuple[int, int, int]:
             return 0, 0, 0
         Deadline.objects.filter(pk__in=[d.pk for d in batch], breached_at__isnull=True).update(breached_at=now)
         escalated = _escalate(request_ids=sorted({d.request_id for d in batch}), now=now)
+        # The event of a request's first breach in this batch records the escalation.
+        escalating = {}
+        for d in batch:
+            if d.request_id in escalated:
+                escalating.setdefault(d.request_id, d.pk)
         Event.objects.bulk_create(
             Event(
                 request_id=d.request_id,
@@ -159,7 +164,7 @@ def _breach_batch(*, now: dt.datetime, batch_size: int) -> tuple[int, int, int]:
                     "deadline": d.kind,
                     "due_at": d.due_at.isoformat(),
                     "breached_at": now.isoformat(),
-                    "escalated": d.request_id in escalated,
+                    "escalated": escalating.get(d.request_id) == d.pk,
                 },
             )
             for d in batch
