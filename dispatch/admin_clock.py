@@ -9,7 +9,7 @@ with an active assignment to one of their units.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -59,6 +59,8 @@ class LateRequestAdmin(admin.ModelAdmin):
     list_select_related = ("district",)
     list_per_page = 50
     show_full_result_count = False
+    # The longest-overdue first (the annotation made in get_queryset).
+    ordering = ("first_missed_due", "id")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         missed = Q(
@@ -66,10 +68,9 @@ class LateRequestAdmin(admin.ModelAdmin):
             deadlines__met_at__isnull=True,
             deadlines__waived_at__isnull=True,
         )
+        # Not super(): it would order by the annotation before it exists.
         qs = (
-            super()
-            .get_queryset(request)
-            .exclude(state__in=CLOSED_STATES)
+            self.model._default_manager.exclude(state__in=CLOSED_STATES)
             .filter(
                 Exists(
                     Deadline.objects.filter(
@@ -78,12 +79,8 @@ class LateRequestAdmin(admin.ModelAdmin):
                 )
             )
             .annotate(first_missed_due=Min("deadlines__due_at", filter=missed))
-            .order_by(F("first_missed_due").asc(nulls_last=True), "id")
         )
         return _scope_requests(request, qs)
-
-    def get_ordering(self, request: HttpRequest) -> tuple:
-        return ()  # keep get_queryset's "latest first" order
 
     @admin.display(description=_("最早超时的截止时间"), ordering="first_missed_due")
     def first_missed(self, obj: LateRequest) -> object:
