@@ -58,12 +58,14 @@ def broker_down(monkeypatch):
     monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     app.conf.broker_url = "redis://127.0.0.1:1/0"
     app._pool = None
+    app.amqp._producer_pool = None  # it wraps the connection pool: rebuild both
     assert "127.0.0.1:1/" in app.connection_for_write().as_uri()
     yield app
     if app._pool is not None:
         app._pool.force_close_all()
     monkeypatch.undo()
     app.conf.broker_url, app._pool = old_url, old_pool
+    app.amqp._producer_pool = None
 
 
 def email_message(**overrides) -> Message:
