@@ -557,3 +557,6 @@ class AssignmentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+from . import admin_clock  # noqa: E402, F401  (the clock's admin: outbox and 督办 queue)

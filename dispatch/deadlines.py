@@ -1,19 +1,36 @@
-"""The clock: meeting, waiving and extending a request's deadlines.
+"""The clock: meeting, waiving and extending a request's deadlines, and the sweep that enforces them.
 
-Call these inside the transaction that changes the request (the workflow's
-transition function does), so a deadline and the event that met it commit
-together. All functions are idempotent: meeting a met deadline changes nothing.
+Call meet/waive/set_urgent/extend inside the transaction that changes the
+request (the workflow's transition function does), so a deadline and the
+event that met it commit together. All functions are idempotent: meeting a
+met deadline changes nothing.
+
+`deadlines_sweep` is the source of truth for breaches and reminders (beat runs
+it every DEADLINE_SWEEP_SECONDS; `manage.py sweep_deadlines` by hand). Each
+breach and each reminder happens exactly once, however many sweeps run at the
+same moment or however late a sweep comes: rows are claimed with
+`SELECT ... FOR UPDATE SKIP LOCKED` in short transactions and marked in the
+same transaction as their event and their notifications, so a sweep killed
+mid-way loses its uncommitted batch and the next sweep redoes it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from requests_app.models import Deadline, HelpRequest
+from requests_app.models import Deadline, Event, HelpRequest
 from requests_app.services import deadline_durations
+
+from .models import Notification
+from .notifications import Message, acting_emails_many, notifications_queue, supervisor_emails
 
 
 def deadlines_meet(*, help_request: HelpRequest, kinds: Iterable[str], at: dt.datetime | None = None) -> int:
@@ -71,3 +88,173 @@ def deadlines_extend(*, help_request: HelpRequest, kinds: Iterable[str], by: dt.
         deadline.reminded_at = None
         deadline.save(update_fields=["due_at", "reminded_at"])
     return deadlines
+
+
+# --- The sweep ---------------------------------------------------------------
+
+SYSTEM_LABEL = "时限监控"
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    breached: int = 0
+    escalated: int = 0
+    reminded: int = 0
+    notifications: int = 0
+
+
+def _pending() -> QuerySet[Deadline]:
+    # Matches the partial index deadline_pending_idx exactly, so the planner can use it.
+    return Deadline.objects.filter(met_at__isnull=True, breached_at__isnull=True, waived_at__isnull=True)
+
+
+def _claim(queryset: QuerySet[Deadline], *, batch_size: int) -> list[Deadline]:
+    """Lock up to batch_size rows nobody else holds; call inside a transaction.
+
+    Ordered by due_at alone, the partial index's order, so the LIMIT stops the
+    index scan after one batch (a tie-breaker such as id would make PostgreSQL
+    read and sort every due row for each batch: the cost grew with the backlog
+    squared). The requests are fetched afterwards by primary key.
+    """
+    batch = list(queryset.select_for_update(skip_locked=True).order_by("due_at")[:batch_size])
+    requests = HelpRequest.objects.only("ticket_number", "title").in_bulk({d.request_id for d in batch})
+    for deadline in batch:
+        deadline.request = requests[deadline.request_id]
+    return batch
+
+
+def _escalate(*, request_ids: list[int], now: dt.datetime) -> set[int]:
+    """Set the 督办 flag on requests not yet escalated; return those this call escalated.
+
+    A conditional UPDATE ... RETURNING, so concurrent sweeps escalate a request once.
+    """
+    if not request_ids:
+        return set()
+    table = HelpRequest._meta.db_table
+    placeholders = ", ".join(["%s"] * len(request_ids))
+    sql = (
+        f"UPDATE {table} SET escalated_at = %s "  # noqa: S608 - table name is ours, values are parameters
+        f"WHERE id IN ({placeholders}) AND escalated_at IS NULL RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, *request_ids])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _local(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _breach_batch(*, now: dt.datetime, batch_size: int) -> tuple[int, int, int]:
+    with transaction.atomic():
+        batch = _claim(_pending().filter(due_at__lte=now), batch_size=batch_size)
+        if not batch:
+            return 0, 0, 0
+        Deadline.objects.filter(pk__in=[d.pk for d in batch], breached_at__isnull=True).update(breached_at=now)
+        escalated = _escalate(request_ids=sorted({d.request_id for d in batch}), now=now)
+        # The event of a request's first breach in this batch records the escalation.
+        escalating = {}
+        for d in batch:
+            if d.request_id in escalated:
+                escalating.setdefault(d.request_id, d.pk)
+        Event.objects.bulk_create(
+            Event(
+                request_id=d.request_id,
+                kind=Event.Kind.DEADLINE,
+                actor_label=SYSTEM_LABEL,
+                message=_("超时未完成：%(promise)s") % {"promise": d.get_kind_display()},
+                is_public=False,
+                created_at=now,
+                data={
+                    "deadline_id": d.pk,
+                    "deadline": d.kind,
+                    "due_at": d.due_at.isoformat(),
+                    "breached_at": now.isoformat(),
+                    "escalated": escalating.get(d.request_id) == d.pk,
+                },
+            )
+            for d in batch
+        )
+        supervisors = supervisor_emails()
+        acting = acting_emails_many(request_ids={d.request_id for d in batch})
+        messages = [
+            Message(
+                channel=Notification.Channel.EMAIL,
+                recipients=[*supervisors, *acting[d.request_id]],
+                subject=_("【督办】%(ticket)s 超时：%(promise)s")
+                % {"ticket": d.request.ticket_number, "promise": d.get_kind_display()},
+                body=_("求助件 %(ticket)s「%(title)s」的承诺“%(promise)s”已于 %(due)s 到期，尚未完成，已列入督办。")
+                % {
+                    "ticket": d.request.ticket_number,
+                    "title": d.request.title,
+                    "promise": d.get_kind_display(),
+                    "due": _local(d.due_at),
+                },
+                kind=Notification.Kind.BREACH,
+                help_request=d.request,
+            )
+            for d in batch
+        ]
+        notifications = notifications_queue(messages=messages, now=now)
+    return len(batch), len(escalated), len(notifications)
+
+
+def _remind_batch(*, now: dt.datetime, batch_size: int) -> tuple[int, int]:
+    horizon = now + dt.timedelta(seconds=settings.DEADLINE_REMINDER_SECONDS)
+    with transaction.atomic():
+        batch = _claim(
+            _pending().filter(due_at__gt=now, due_at__lte=horizon, reminded_at__isnull=True), batch_size=batch_size
+        )
+        if not batch:
+            return 0, 0
+        Deadline.objects.filter(pk__in=[d.pk for d in batch], reminded_at__isnull=True).update(reminded_at=now)
+        acting = acting_emails_many(request_ids={d.request_id for d in batch})
+        supervisors = None
+        messages = []
+        for d in batch:
+            if d.kind == Deadline.Kind.FEEDBACK:
+                supervisors = supervisor_emails() if supervisors is None else supervisors
+                recipients = supervisors
+            else:
+                recipients = acting[d.request_id]
+            messages.append(
+                Message(
+                    channel=Notification.Channel.EMAIL,
+                    recipients=recipients,
+                    subject=_("【提醒】%(ticket)s 即将到期：%(promise)s")
+                    % {"ticket": d.request.ticket_number, "promise": d.get_kind_display()},
+                    body=_("求助件 %(ticket)s「%(title)s」的承诺“%(promise)s”将于 %(due)s 到期，请及时办理。")
+                    % {
+                        "ticket": d.request.ticket_number,
+                        "title": d.request.title,
+                        "promise": d.get_kind_display(),
+                        "due": _local(d.due_at),
+                    },
+                    kind=Notification.Kind.REMINDER,
+                    help_request=d.request,
+                )
+            )
+        notifications = notifications_queue(messages=messages, now=now)
+    return len(batch), len(notifications)
+
+
+def deadlines_sweep(*, now: dt.datetime, batch_size: int = 500) -> SweepResult:
+    """Flag every due, unmet deadline once (event, 督办 flag, notifications) and send due reminders once.
+
+    Idempotent and safe to run concurrently: a second sweep at the same `now`
+    changes nothing. Each batch is its own transaction, so locks are short and
+    a crash loses at most the batch in flight, which the next sweep redoes.
+    Do not call inside an outer transaction (the batches must commit).
+    """
+    breached = escalated = reminded = notified = 0
+    while True:
+        count, esc, notes = _breach_batch(now=now, batch_size=batch_size)
+        breached, escalated, notified = breached + count, escalated + esc, notified + notes
+        if count < batch_size:
+            break
+    while True:
+        count, notes = _remind_batch(now=now, batch_size=batch_size)
+        reminded, notified = reminded + count, notified + notes
+        if count < batch_size:
+            break
+    return SweepResult(breached=breached, escalated=escalated, reminded=reminded, notifications=notified)

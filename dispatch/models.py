@@ -182,3 +182,83 @@ class ExtensionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request} +{self.hours}h ({self.get_status_display()})"
+
+
+class Notification(models.Model):
+    """One message to one recipient, recorded before it is sent (a transactional outbox).
+
+    Rows are written in the same transaction as what caused them (a breach, a
+    hand-over) and sent afterwards by `dispatch.tasks.notification_send_task`;
+    rows the broker never received are sent by the periodic flush. A row is
+    sent at most once: sending locks it and re-checks that it is still queued.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("邮件")
+        SMS = "sms", _("短信")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("待发送")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+
+    class Kind(models.TextChoices):
+        BREACH = "breach", _("超时督办")
+        REMINDER = "reminder", _("到期提醒")
+        HANDED_OVER = "handed_over", _("已交办")
+        RESOLVED = "resolved", _("已办结")
+
+    channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices)
+    recipient = models.CharField(_("接收人"), max_length=254)
+    subject = models.CharField(_("标题"), max_length=200, blank=True)
+    body = models.TextField(_("内容"))
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    request = models.ForeignKey(
+        HelpRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("求助件"),
+    )
+    event = models.ForeignKey(
+        "requests_app.Event",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("来源记录"),
+    )
+    state = models.CharField(_("状态"), max_length=8, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(channel__in=["email", "sms"]), name="notification_channel_valid"),
+            models.CheckConstraint(
+                condition=Q(state__in=["queued", "sent", "failed"]), name="notification_state_valid"
+            ),
+        ]
+        indexes = [
+            # The flush's query: queued rows older than a minute.
+            models.Index(fields=["created_at"], name="notification_queued_idx", condition=Q(state="queued")),
+            models.Index(fields=["state", "-created_at"], name="notification_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} → {self.recipient}: {self.subject or self.body[:30]}"
+
+
+class LateRequest(HelpRequest):
+    """The supervisors' queue (督办): open requests with a missed, still unmet deadline."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("超时督办件")
+        verbose_name_plural = _("超时督办件")

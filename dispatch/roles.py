@@ -26,6 +26,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("dispatch", "view_unit"),
         ("dispatch", "view_assignment"),
         ("dispatch", "triage_request"),
+        ("dispatch", "view_laterequest"),
+        ("dispatch", "view_notification"),
     ],
     HANDLER: [("requests_app", "view_helprequest"), ("requests_app", "view_event"), ("dispatch", "handle_request")],
     SUPERVISOR: [
@@ -36,6 +38,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("dispatch", "view_extensionrequest"),
         ("dispatch", "view_contactaccess"),
         ("dispatch", "supervise_request"),
+        ("dispatch", "view_laterequest"),
+        ("dispatch", "view_notification"),
     ],
 }
 

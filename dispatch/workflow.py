@@ -40,7 +40,7 @@ from django.utils.translation import gettext_lazy as _
 from requests_app.models import Category, Deadline, Event, HelpRequest, RequestType, State
 from requests_app.open311.services import webhooks_enqueue_for_event
 
-from . import deadlines, roles
+from . import deadlines, notifications, roles
 from .models import Assignment, ExtensionRequest, Unit, UnitMembership
 
 logger = logging.getLogger(__name__)
@@ -675,6 +675,7 @@ def transition_apply(
         # Outbox rows are written in this transaction, so a committed change
         # always has its notifications and webhooks, and a refused one none.
         webhooks_enqueue_for_event(event=event)
+        notifications.notifications_for_event(event=event)
         transaction.on_commit(partial(_after_commit, event_id=event.pk))
     return help_request
 

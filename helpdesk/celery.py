@@ -26,4 +26,10 @@ def _schedules(sender: Celery, **kwargs: object) -> None:
             "schedule": float(settings.OPEN311_WEBHOOK_SWEEP_SECONDS),
             "options": {"expires": float(settings.OPEN311_WEBHOOK_SWEEP_SECONDS)},
         },
+        # Sends outbox rows whose task never reached the broker (or keeps failing).
+        "notifications-flush": {
+            "task": "dispatch.tasks.notifications_flush_task",
+            "schedule": 60.0,
+            "options": {"expires": 60.0},
+        },
     }

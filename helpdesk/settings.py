@@ -295,6 +295,8 @@ OPEN311_WEBHOOK_SWEEP_SECONDS = env.int("OPEN311_WEBHOOK_SWEEP_SECONDS", default
 # --- Email / SMS ----------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="yibang@localhost")
+# Citizens' SMS: a class with `send(*, phone, text)`; the default writes to the log.
+SMS_BACKEND = env.str("SMS_BACKEND", default="dispatch.notifications.LogSmsBackend")
 
 LOGGING = {
     "version": 1,

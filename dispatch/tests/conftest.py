@@ -1,9 +1,20 @@
-"""Shared staff for the back-office tests: one user per role, handlers of three units."""
+"""Shared fixtures for the back-office tests.
 
+`staff`/`make_request`: one user per role and handlers of three units, requests brought to any
+state by the workflow. `clock_staff`: a supervisor, dispatcher and handler with email addresses,
+and the handler's unit with a mailbox (for the deadline and notification tests).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth import get_user_model
 
+from dispatch import roles
+from dispatch.models import Assignment, Unit, UnitMembership
 from dispatch.tests import factories
 
 
@@ -47,3 +58,29 @@ def make_request(staff):
         )
 
     return make
+
+
+T0 = dt.datetime(2026, 3, 15, 2, 0, tzinfo=dt.UTC)  # 10:00 in Zhengzhou
+
+
+@pytest.fixture
+def clock_staff(db):
+    """supervisor, dispatcher and handler users (with emails) and the handler's unit."""
+    groups = roles.roles_ensure()
+    users = {}
+    for name, role in (("sup", roles.SUPERVISOR), ("disp", roles.DISPATCHER), ("hand", roles.HANDLER)):
+        user = get_user_model().objects.create_user(
+            username=name, email=f"{name}@zz.gov.cn", password="x-pass-123456", is_staff=True
+        )
+        user.groups.add(groups[role])
+        users[name] = user
+    unit = Unit.objects.get(name="金水区人民政府")
+    unit.email = "jinshui@zz.gov.cn"
+    unit.save(update_fields=["email"])
+    UnitMembership.objects.create(unit=unit, user=users["hand"])
+    users["unit"] = unit
+    return users
+
+
+def hand_over(help_request, unit) -> Assignment:
+    return Assignment.objects.create(request=help_request, unit=unit, role=Assignment.Role.LEAD)

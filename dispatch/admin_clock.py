@@ -1,0 +1,157 @@
+"""Staff admin for the clock: the notification outbox and the supervisors' queue of late cases.
+
+Read-only like the rest of admin; the one write (re-sending a failed
+notification) goes through `notifications.notification_retry`.
+Supervisors and dispatchers see everything; a handler sees only requests
+with an active assignment to one of their units.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from requests_app.models import Deadline, State
+
+from . import roles
+from .models import Assignment, LateRequest, Notification
+from .notifications import notification_retry
+
+CLOSED_STATES = (State.CLOSED, State.INVALID, State.DUPLICATE)
+
+
+def _sees_everything(request: HttpRequest) -> bool:
+    user = request.user
+    return user.is_superuser or user.groups.filter(name__in=[roles.SUPERVISOR, roles.DISPATCHER]).exists()
+
+
+def _scope_requests(request: HttpRequest, queryset: QuerySet, *, ref: str = "pk") -> QuerySet:
+    """Handlers see their units' requests; `ref` names the queryset's column holding the request id."""
+    if _sees_everything(request):
+        return queryset
+    mine = Assignment.objects.filter(request=OuterRef(ref), is_active=True, unit__members=request.user)
+    return queryset.filter(Exists(mine))
+
+
+def _humanize(delta_seconds: float) -> str:
+    minutes = int(delta_seconds // 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return _("%(d)d天%(h)d小时") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)d小时%(m)d分") % {"h": hours, "m": minutes}
+    return _("%(m)d分") % {"m": minutes}
+
+
+@admin.register(LateRequest)
+class LateRequestAdmin(admin.ModelAdmin):
+    """督办队列: open requests with a missed, still unmet deadline, the latest first."""
+
+    list_display = ("ticket_number", "title", "state", "district", "first_missed", "how_late", "escalated_at")
+    list_display_links = ("ticket_number",)
+    list_filter = ("state", "district", "is_urgent")
+    search_fields = ("=ticket_number",)
+    list_select_related = ("district",)
+    list_per_page = 50
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        missed = Q(
+            deadlines__breached_at__isnull=False,
+            deadlines__met_at__isnull=True,
+            deadlines__waived_at__isnull=True,
+        )
+        # Not super(): it would order by the annotation before it exists.
+        qs = (
+            self.model._default_manager.exclude(state__in=CLOSED_STATES)
+            .filter(
+                Exists(
+                    Deadline.objects.filter(
+                        request=OuterRef("pk"), breached_at__isnull=False, met_at__isnull=True, waived_at__isnull=True
+                    )
+                )
+            )
+            .annotate(first_missed_due=Min("deadlines__due_at", filter=missed))
+        )
+        return _scope_requests(request, qs)
+
+    def get_ordering(self, request: HttpRequest) -> tuple[str, ...]:
+        # The longest-overdue first; a method, since admin's checks cannot see get_queryset's annotation.
+        return ("first_missed_due", "id")
+
+    @admin.display(description=_("最早超时的截止时间"), ordering="first_missed_due")
+    def first_missed(self, obj: LateRequest) -> object:
+        return obj.first_missed_due
+
+    @admin.display(description=_("已超时"))
+    def how_late(self, obj: LateRequest) -> str:
+        if obj.first_missed_due is None:
+            return "-"
+        return _humanize((timezone.now() - obj.first_missed_due).total_seconds())
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The outbox: every notification with its state, so none fails silently."""
+
+    list_display = ("created_at", "kind", "channel", "recipient", "subject", "request", "state", "attempts", "sent_at")
+    list_filter = ("state", "channel", "kind")
+    search_fields = ("=request__ticket_number", "=recipient")
+    list_select_related = ("request",)
+    list_per_page = 100
+    show_full_result_count = False
+    readonly_fields = (
+        "channel",
+        "recipient",
+        "subject",
+        "body",
+        "kind",
+        "request",
+        "event",
+        "state",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+    )
+    actions = ("retry_failed",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = super().get_queryset(request)
+        if _sees_everything(request):
+            return qs
+        return _scope_requests(request, qs.filter(request__isnull=False), ref="request_id")
+
+    @admin.action(description=_("重新发送选中的失败通知"))
+    def retry_failed(self, request: HttpRequest, queryset: QuerySet) -> None:
+        # Loop through the service: it re-queues only failed rows and publishes on commit.
+        count = 0
+        for notification in queryset.filter(state=Notification.State.FAILED):
+            notification_retry(notification=notification)
+            count += 1
+        self.message_user(
+            request, ngettext("%d 条通知已重新排队。", "%d 条通知已重新排队。", count) % count, messages.SUCCESS
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,0 +1,292 @@
+"""Notifications: one outbox, pluggable channels (email for staff, SMS for citizens).
+
+How a notification travels:
+1. A service decides to notify and calls `notifications_queue` INSIDE the
+   transaction that caused it (a breach, a hand-over). The rows commit or
+   roll back with their cause: a transactional outbox.
+2. On commit, one `notification_send_task` per row is published. A broker
+   outage at that moment is logged, never raised: the caller (a citizen's
+   submission, a sweep) must not fail because of the queue.
+3. `notification_send` locks the row, returns quietly unless it is still
+   queued, sends it through its channel and records sent / failed.
+4. `notifications_flush`, run periodically by beat, sends queued rows older
+   than a minute, so a row whose task was lost is still sent.
+
+SMS goes through a small backend interface (`SmsBackend`); the default writes
+to the log, a real gateway is a dotted path in `settings.SMS_BACKEND`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+from requests_app.models import Event, HelpRequest, State
+
+from . import roles
+from .models import Assignment, Notification, Unit
+
+logger = logging.getLogger(__name__)
+
+# After this many failed attempts a row is marked failed and shown in admin.
+MAX_ATTEMPTS = 5
+# Rows queued longer than this are sent by the flush (their task was lost).
+FLUSH_AFTER = dt.timedelta(seconds=60)
+
+
+# --- Channels ----------------------------------------------------------------
+
+
+class SmsBackend(Protocol):
+    """What an SMS gateway must offer. Raise on failure; the outbox records it and retries."""
+
+    def send(self, *, phone: str, text: str) -> None: ...
+
+
+class LogSmsBackend:
+    """The default SMS "gateway": writes the message to the log (development, tests)."""
+
+    def send(self, *, phone: str, text: str) -> None:
+        logger.info("SMS to %s: %s", phone, text)
+
+
+def sms_backend_get() -> SmsBackend:
+    return import_string(settings.SMS_BACKEND)()
+
+
+def _send_email(notification: Notification) -> None:
+    send_mail(
+        subject=notification.subject,
+        message=notification.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[notification.recipient],
+        fail_silently=False,
+    )
+
+
+def _send_sms(notification: Notification) -> None:
+    sms_backend_get().send(phone=notification.recipient, text=notification.body)
+
+
+CHANNELS = {
+    Notification.Channel.EMAIL: _send_email,
+    Notification.Channel.SMS: _send_sms,
+}
+
+
+# --- Recipients --------------------------------------------------------------
+
+
+def _group_emails(group_name: str) -> list[str]:
+    users = get_user_model().objects.filter(groups__name=group_name, is_active=True).exclude(email="")
+    return list(users.order_by("id").values_list("email", flat=True).distinct())
+
+
+def supervisor_emails() -> list[str]:
+    return _group_emails(roles.SUPERVISOR)
+
+
+def dispatcher_emails() -> list[str]:
+    return _group_emails(roles.DISPATCHER)
+
+
+def acting_emails(*, help_request: HelpRequest) -> list[str]:
+    """Whoever must act now: the lead unit's handlers, or the dispatchers before hand-over."""
+    return acting_emails_many(request_ids=[help_request.pk])[help_request.pk]
+
+
+def acting_emails_many(*, request_ids: Iterable[int]) -> dict[int, list[str]]:
+    """`acting_emails` for a batch of requests in three queries (the sweep's batches)."""
+    request_ids = list(request_ids)
+    leads = dict(
+        Assignment.objects.filter(request_id__in=request_ids, role=Assignment.Role.LEAD, is_active=True).values_list(
+            "request_id", "unit_id"
+        )
+    )
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=set(leads.values())).prefetch_related("members")}
+    per_unit = {
+        pk: _unique([unit.email] + sorted((m.email for m in unit.members.all() if m.is_active and m.email), key=str))
+        for pk, unit in units.items()
+    }
+    dispatchers = dispatcher_emails() if len(leads) < len(request_ids) else []
+    return {rid: per_unit.get(leads[rid], []) if rid in leads else dispatchers for rid in request_ids}
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(i.strip() for i in items if i and i.strip()))
+
+
+# --- Outbox ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification to build; `recipients` get one row each."""
+
+    channel: str
+    recipients: list[str]
+    subject: str
+    body: str
+    kind: str
+    help_request: HelpRequest | None = None
+    event: Event | None = None
+
+
+def notifications_queue(*, messages: Iterable[Message], now: dt.datetime | None = None) -> list[Notification]:
+    """Write the rows and publish their send tasks when the transaction commits.
+
+    Call inside the transaction of what caused the notification.
+    """
+    now = now or timezone.now()
+    rows = [
+        Notification(
+            channel=m.channel,
+            recipient=recipient,
+            subject=m.subject[:200],
+            body=m.body,
+            kind=m.kind,
+            request=m.help_request,
+            event=m.event,
+            created_at=now,
+        )
+        for m in messages
+        for recipient in _unique(m.recipients)
+    ]
+    if not rows:
+        return []
+    created = Notification.objects.bulk_create(rows)
+    ids = [n.pk for n in created]
+    transaction.on_commit(lambda: notifications_publish(ids=ids))
+    return created
+
+
+def notifications_publish(*, ids: list[int]) -> int:
+    """Publish one send task per id. Never raises: a lost publish is caught by the flush.
+
+    Stops at the first broker error, so an outage costs one connection
+    timeout, not one per row. Returns how many were published.
+    """
+    from .tasks import notification_send_task  # tasks import services, not the reverse
+
+    published = 0
+    for notification_id in ids:
+        try:
+            notification_send_task.delay(notification_id)
+        except Exception:  # the broker is down or refusing: the flush will send these rows
+            logger.warning(
+                "Broker unavailable: %d notification(s) left queued for the flush", len(ids) - published, exc_info=True
+            )
+            break
+        published += 1
+    return published
+
+
+def notification_send(*, notification_id: int, now: dt.datetime | None = None) -> Notification | None:
+    """Send one queued notification, at most once. Idempotent: safe to retry.
+
+    Returns None when the row is gone or being sent by someone else right now;
+    otherwise the row in its new state (queued again if it failed but may be
+    retried, failed after MAX_ATTEMPTS).
+    """
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update(skip_locked=True).filter(pk=notification_id).first()
+        if notification is None or notification.state != Notification.State.QUEUED:
+            return notification
+        notification.attempts += 1
+        try:
+            CHANNELS[notification.channel](notification)
+        except Exception as exc:  # any gateway error is recorded, never lost
+            notification.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if notification.attempts >= MAX_ATTEMPTS:
+                notification.state = Notification.State.FAILED
+                logger.error("Notification %s failed for good: %s", notification.pk, notification.last_error)
+            else:
+                logger.warning("Notification %s attempt %s failed: %s", notification.pk, notification.attempts, exc)
+        else:
+            notification.state = Notification.State.SENT
+            notification.sent_at = now or timezone.now()
+            notification.last_error = ""
+        notification.save(update_fields=["state", "attempts", "last_error", "sent_at"])
+    return notification
+
+
+def notifications_flush(*, now: dt.datetime, limit: int = 200) -> int:
+    """Send queued rows older than a minute (their task was lost or is failing). Returns how many were sent."""
+    ids = list(
+        Notification.objects.filter(state=Notification.State.QUEUED, created_at__lte=now - FLUSH_AFTER)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent = 0
+    for notification_id in ids:
+        notification = notification_send(notification_id=notification_id, now=now)
+        if notification is not None and notification.state == Notification.State.SENT:
+            sent += 1
+    return sent
+
+
+def notification_retry(*, notification: Notification) -> Notification:
+    """Put a failed notification back in the queue (an admin action), with fresh attempts."""
+    with transaction.atomic():
+        changed = Notification.objects.filter(pk=notification.pk, state=Notification.State.FAILED).update(
+            state=Notification.State.QUEUED, attempts=0
+        )
+        if changed:
+            transaction.on_commit(lambda: notifications_publish(ids=[notification.pk]))
+    notification.refresh_from_db()
+    return notification
+
+
+# --- What citizens are told ---------------------------------------------------
+
+# (to_state of a TRANSITION event) -> (kind, SMS text). The text takes the ticket number.
+CITIZEN_SMS_ON_TRANSITION: dict[str, tuple[str, str]] = {
+    State.HANDED_OVER: (
+        Notification.Kind.HANDED_OVER,
+        _("【一帮到底】您的求助{ticket}已交{unit}办理，我们将在承诺时限内联系您。"),
+    ),
+    State.RESOLVED: (
+        Notification.Kind.RESOLVED,
+        _("【一帮到底】您的求助{ticket}已办结。请凭编号和手机号在进度查询页查看结果并评价，您的反馈决定是否销号。"),
+    ),
+}
+
+
+def notifications_for_event(*, event: Event) -> list[Notification]:
+    """Queue the citizen's SMS a timeline event calls for (hand-over, resolved → please rate).
+
+    Call inside the transaction that wrote the event (the workflow's transition
+    function). Idempotent per event: calling it twice queues nothing new.
+    """
+    if event.kind != Event.Kind.TRANSITION or event.to_state not in CITIZEN_SMS_ON_TRANSITION:
+        return []
+    if Notification.objects.filter(event=event).exists():
+        return []
+    help_request = event.request
+    kind, template = CITIZEN_SMS_ON_TRANSITION[event.to_state]
+    text = str(template).format(ticket=help_request.ticket_number, unit=event.unit_name or _("承办单位"))
+    return notifications_queue(
+        messages=[
+            Message(
+                channel=Notification.Channel.SMS,
+                recipients=[help_request.phone],
+                subject="",
+                body=text,
+                kind=kind,
+                help_request=help_request,
+                event=event,
+            )
+        ],
+        now=event.created_at,
+    )

@@ -1,0 +1,25 @@
+"""`manage.py sweep_deadlines` runs the same sweep by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from requests_app.models import Deadline
+from requests_app.tests.factories import HelpRequestFactory
+
+
+@pytest.mark.django_db
+def test_sweep_deadlines_command_flags_overdue_deadlines_once(clock_staff):
+    req = HelpRequestFactory(now=timezone.now() - dt.timedelta(hours=2))
+    out = StringIO()
+    call_command("sweep_deadlines", stdout=out)
+    assert "breached=1" in out.getvalue()
+    assert Deadline.objects.get(request=req, kind="contact").breached_at is not None
+    out = StringIO()
+    call_command("sweep_deadlines", stdout=out)
+    assert "breached=0" in out.getvalue()
