@@ -52,7 +52,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         initial = {}
         code = request.GET.get("category")
         if code:
-            initial["category"] = Category.objects.filter(code=code, is_active=True).first()
+            initial["category"] = selectors.active_category_by_code(code=code)
         form = HelpRequestForm(initial=initial)
     return render(request, "requests_app/submit.html", {"form": form})
 
