@@ -10,14 +10,18 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Callable, Sequence
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.db.models import Model
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
+from . import selectors
 from .models import Category, District, Urgency
 from .phones import phone_normalize
 from .photos import PhotoRejected, photo_clean
@@ -62,7 +66,59 @@ class MultiplePhotoField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class CategoryChoiceField(forms.ModelChoiceField):
+class _ActiveRowsIterator(ModelChoiceIterator):
+    """Choices from the field's cached rows instead of a query."""
+
+    def __iter__(self):  # noqa: ANN204
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.field.rows():
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return len(self.field.rows()) + (self.field.empty_label is not None)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(self.field.rows())
+
+
+class ActiveRowChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField that renders and validates against cached active rows: no query per form.
+
+    `queryset` still describes the same rows (for anyone introspecting the
+    form); `rows` returns them from selectors.active_choices(). A value is
+    accepted exactly when the queryset's `.get(pk=value)` would find it.
+    """
+
+    iterator = _ActiveRowsIterator
+
+    def __init__(self, *, rows: Callable[[], Sequence[Model]], **kwargs):  # noqa: ANN003
+        self.rows = rows
+        super().__init__(**kwargs)
+
+    def to_python(self, value):  # noqa: ANN001, ANN201
+        if value in self.empty_values:
+            return None
+        field = self.to_field_name or "pk"
+        if isinstance(value, self.queryset.model):
+            value = getattr(value, field)
+        self.validate_no_null_characters(value)
+        if field == "pk":
+            try:
+                key = int(value)
+            except (TypeError, ValueError):
+                key = None
+        else:
+            key = str(value)
+        for obj in self.rows():
+            if getattr(obj, field) == key:
+                return obj
+        raise forms.ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+
+
+class CategoryChoiceField(ActiveRowChoiceField):
     def label_from_instance(self, obj: Category) -> str:
         return obj.name
 
@@ -71,6 +127,7 @@ class HelpRequestForm(forms.Form):
     category = CategoryChoiceField(
         label=_("求助类别"),
         queryset=Category.objects.filter(is_active=True),
+        rows=lambda: selectors.active_choices().categories,
         empty_label=_("请选择类别"),
         error_messages={"required": _("请选择求助类别。"), "invalid_choice": _("请选择列表中的求助类别。")},
     )
@@ -82,9 +139,10 @@ class HelpRequestForm(forms.Form):
         help_text=_("紧急问题（如就医、断供）3小时内落实解决；工作人员会核实。"),
         error_messages={"required": _("请选择是否紧急。"), "invalid_choice": _("请选择“紧急”或“一般”。")},
     )
-    district = forms.ModelChoiceField(
+    district = ActiveRowChoiceField(
         label=_("所在区县(市)"),
         queryset=District.objects.filter(is_active=True),
+        rows=lambda: selectors.active_choices().districts,
         empty_label=_("请选择区县(市)"),
         error_messages={"required": _("请选择所在区县(市)。"), "invalid_choice": _("请选择列表中的区县(市)。")},
     )

@@ -2,6 +2,12 @@
 
 Nothing here returns personal data unmasked to a public page: views call
 `phones.phone_mask` / `phones.name_mask` on what they show.
+
+The active channels and districts are read on every public form (to render
+and to validate it), so they are served from the cache: a change saved
+through the ORM (admin) calls `active_choices_invalidate` (see apps.py); with
+a per-process cache (locmem) other processes see it within
+ACTIVE_CHOICES_CACHE_SECONDS.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from .phones import phone_normalize
 _TRACK_SALT = "requests_app.track"
 TOTALS_CACHE_KEY = "requests_app:totals"
 TOTALS_CACHE_SECONDS = 60
+ACTIVE_CHOICES_CACHE_KEY = "requests_app:active_choices"
+ACTIVE_CHOICES_CACHE_SECONDS = 30
 
 
 def track_token_for(*, ticket_number: str) -> str:
@@ -70,12 +78,39 @@ def deadlines_of(*, help_request: HelpRequest) -> list:
     return list(help_request.deadlines.order_by("due_at", "id"))
 
 
+@dataclass(frozen=True)
+class ActiveChoices:
+    categories: tuple[Category, ...]
+    districts: tuple[District, ...]
+
+
+def active_choices() -> ActiveChoices:
+    """The switched-on channels and districts, in display order (cached; two queries on a miss)."""
+    cached = cache.get(ACTIVE_CHOICES_CACHE_KEY)
+    if cached is None:
+        cached = ActiveChoices(
+            categories=tuple(Category.objects.filter(is_active=True)),
+            districts=tuple(District.objects.filter(is_active=True)),
+        )
+        cache.set(ACTIVE_CHOICES_CACHE_KEY, cached, ACTIVE_CHOICES_CACHE_SECONDS)
+    return cached
+
+
+def active_choices_invalidate() -> None:
+    """Forget the cached choices (after a channel or district was saved or deleted)."""
+    cache.delete(ACTIVE_CHOICES_CACHE_KEY)
+
+
 def active_categories() -> list[Category]:
-    return list(Category.objects.filter(is_active=True))
+    return list(active_choices().categories)
 
 
 def active_districts() -> list[District]:
-    return list(District.objects.filter(is_active=True))
+    return list(active_choices().districts)
+
+
+def active_category_by_code(*, code: str) -> Category | None:
+    return next((c for c in active_choices().categories if c.code == code), None)
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         initial = {}
         code = request.GET.get("category")
         if code:
-            initial["category"] = Category.objects.filter(code=code, is_active=True).first()
+            initial["category"] = selectors.active_category_by_code(code=code)
         form = HelpRequestForm(initial=initial)
     return render(request, "requests_app/submit.html", {"form": form})
 
@@ -80,12 +80,10 @@ def _qr_svg(url: str) -> str:
 
 def _progress_context(request: HttpRequest, help_request: HelpRequest) -> dict:
     token = selectors.track_token_for(ticket_number=help_request.ticket_number)
-    track_url = request.build_absolute_uri(reverse("requests_app:track_token", args=[token]))
     main = help_request.duplicate_of
     return {
         "req": help_request,
         "token": token,
-        "track_url": track_url,
         "masked_name": name_mask(help_request.name),
         "masked_phone": phone_mask(help_request.phone),
         "events": selectors.public_events(help_request=help_request),
@@ -100,6 +98,8 @@ def receipt(request: HttpRequest, token: str) -> HttpResponse:
     if help_request is None:
         raise Http404
     context = _progress_context(request, help_request)
+    # Only the receipt needs the absolute link (for its QR code).
+    context["track_url"] = request.build_absolute_uri(reverse("requests_app:track_token", args=[context["token"]]))
     context["qr_svg"] = _qr_svg(context["track_url"])
     return render(request, "requests_app/receipt.html", context)
 

@@ -142,3 +142,31 @@ def test_a_ticket_number_locks_after_repeated_wrong_phones(client, settings):
         ).status_code
         == 200
     )
+
+
+def test_submission_runs_only_the_inserts_once_the_choices_are_cached(client, django_assert_max_num_queries):
+    from requests_app.selectors import active_choices
+
+    active_choices()
+    data = valid_data(submit_token=str(uuid.uuid4()))
+    # Counter upsert, request, deadlines, event (+ the test transaction's savepoint pair).
+    with django_assert_max_num_queries(6):
+        response = client.post("/help/new/", data)
+    assert response.status_code == 302
+    assert HelpRequest.objects.count() == 1
+
+
+def test_submit_form_renders_without_queries_once_the_choices_are_cached(client, django_assert_num_queries):
+    from requests_app.selectors import active_choices
+
+    active_choices()
+    with django_assert_num_queries(0):
+        response = client.get("/help/new/")
+    assert response.status_code == 200
+
+
+def test_lookup_by_number_and_phone_uses_three_queries(client, django_assert_max_num_queries):
+    req = HelpRequestFactory(phone="13812345678")
+    with django_assert_max_num_queries(3):
+        response = client.post("/help/track/", {"ticket_number": req.ticket_number, "phone": "13812345678"})
+    assert req.ticket_number in response.content.decode()
