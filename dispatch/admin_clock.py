@@ -9,8 +9,9 @@ with an active assignment to one of their units.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db.models import Exists, Min, OuterRef, Q, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -49,7 +50,16 @@ def _humanize(delta_seconds: float) -> str:
 
 
 @admin.register(LateRequest)
-class LateRequestAdmin(admin.ModelAdmin):
+class _ScopedHistoryAdmin(admin.ModelAdmin):
+    """Out-of-scope objects are 404 on the history page too (Django would redirect with "does not exist")."""
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None):
+        if self.get_object(request, unquote(object_id)) is None:
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
+
+class LateRequestAdmin(_ScopedHistoryAdmin):
     """督办队列: open requests with a missed, still unmet deadline, the latest first."""
 
     list_display = ("ticket_number", "title", "state", "district", "first_missed", "how_late", "escalated_at")
@@ -105,7 +115,7 @@ class LateRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(_ScopedHistoryAdmin):
     """The outbox: every notification with its state, so none fails silently."""
 
     list_display = ("created_at", "kind", "channel", "recipient", "subject", "request", "state", "attempts", "sent_at")
