@@ -23,3 +23,21 @@ def test_sweep_deadlines_command_flags_overdue_deadlines_once(clock_staff):
     out = StringIO()
     call_command("sweep_deadlines", stdout=out)
     assert "breached=0" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_seed_demo_makes_accounts_and_demo_requests_once():
+    from io import StringIO
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from requests_app.models import HelpRequest
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", stdout=out)
+    assert get_user_model().objects.filter(username__in=["dispatcher", "handler", "supervisor"]).count() == 3
+    states = sorted(HelpRequest.objects.values_list("state", flat=True))
+    assert states == ["accepted", "closed", "handed_over", "listed", "submitted"]
+    assert "password: yibang-demo-2026" in out.getvalue()

@@ -1,6 +1,8 @@
-"""Load demo staff accounts (one per role) on top of the seeded channels, districts and units.
+"""Load demo staff accounts (one per role) and a few demo requests in different states.
 
-Idempotent: running it again changes nothing and creates nothing twice.
+Idempotent: running it again changes nothing and creates nothing twice (the
+demo requests are made only while the database has no request at all).
+Everything goes through the real services, so the demo timeline is genuine.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ from django.core.management.base import BaseCommand
 
 from dispatch import roles
 from dispatch.models import Unit, UnitMembership
+from dispatch.workflow import transition_apply
+from requests_app.models import Category, District, HelpRequest
+from requests_app.services import request_submit
 
 DEMO_PASSWORD = "yibang-demo-2026"
 DEMO_USERS = [
@@ -37,6 +42,77 @@ class Command(BaseCommand):
             if unit_name:
                 unit = Unit.objects.get(name=unit_name)
                 UnitMembership.objects.get_or_create(unit=unit, user=user)
+        if not HelpRequest.objects.exists():
+            made = self._demo_requests(user_model)
+            self.stdout.write(f"演示求助件 / demo requests: {', '.join(made)}")
         self.stdout.write("演示账号 / demo staff accounts (http://127.0.0.1:PORT/admin/):")
         for username, display, role, _unit in DEMO_USERS:
             self.stdout.write(f"  {role:<6} {username:<11} password: {DEMO_PASSWORD}  ({display})")
+
+    def _demo_requests(self, user_model) -> list[str]:  # noqa: ANN001
+        dispatcher = user_model.objects.get(username="dispatcher")
+        handler = user_model.objects.get(username="handler")
+        supervisor = user_model.objects.get(username="supervisor")
+        jinshui = Unit.objects.get(name="金水区人民政府")
+        district = District.objects.get(code="jinshui")
+        demos = [
+            (
+                "minsheng",
+                "urgent",
+                "小区停水两天",
+                "金水区某小区从前天起停水，家中有老人和婴儿，生活困难，请尽快协调恢复供水。",
+                [],
+            ),
+            (
+                "jiaotong",
+                "normal",
+                "路口红绿灯故障",
+                "经三路与纬五路交叉口的红绿灯一直闪黄灯，早晚高峰拥堵严重，存在安全隐患。",
+                ["list"],
+            ),
+            (
+                "yiliao",
+                "urgent",
+                "透析病人就医困难",
+                "家中老人需每周三次透析，附近医院暂停接诊，请帮忙协调就近透析。",
+                ["list", "hand_over"],
+            ),
+            (
+                "xiaofei",
+                "normal",
+                "预付卡商家跑路",
+                "小区门口健身房突然关门，会员卡余额无法退还，涉及数十人。",
+                ["list", "hand_over", "accept"],
+            ),
+            (
+                "jiaoyu",
+                "normal",
+                "孩子入学咨询",
+                "外地户籍孩子今年上小学，想了解需要准备哪些材料、在哪里报名。",
+                ["list", "hand_over", "accept", "resolve", "close"],
+            ),
+        ]
+        params = {
+            "list": (dispatcher, {}),
+            "hand_over": (dispatcher, {"unit": jinshui}),
+            "accept": (handler, {}),
+            "resolve": (handler, {"result": "已联系市民并说明报名材料和时间，市民表示清楚。"}),
+            "close": (supervisor, {}),
+        }
+        made = []
+        for number, (code, urgency, title, content, path) in enumerate(demos, start=1):
+            req = request_submit(
+                category=Category.objects.get(code=code),
+                urgency=urgency,
+                district=district,
+                name="演示市民",
+                phone=f"1380000{number:04d}",
+                address="",
+                title=title,
+                content=content,
+            )
+            for action in path:
+                actor, extra = params[action]
+                transition_apply(request_id=req.pk, action=action, actor=actor, **extra)
+            made.append(req.ticket_number)
+        return made
