@@ -116,17 +116,35 @@ class LateRequestAdmin(_ScopedHistoryAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(_ScopedHistoryAdmin):
-    """The outbox: every notification with its state, so none fails silently."""
+    """The outbox: every notification with its state, so none fails silently.
 
-    list_display = ("created_at", "kind", "channel", "recipient", "subject", "request", "state", "attempts", "sent_at")
+    Citizens' phones are masked here: the outbox is for seeing what failed,
+    not a second way to read contact details (the request page records those).
+    """
+
+    @admin.display(description=_("接收人"))
+    def recipient_shown(self, obj: Notification) -> str:
+        return obj.recipient_masked
+
+    list_display = (
+        "created_at",
+        "kind",
+        "channel",
+        "recipient_shown",
+        "subject",
+        "request",
+        "state",
+        "attempts",
+        "sent_at",
+    )
     list_filter = ("state", "channel", "kind")
-    search_fields = ("=request__ticket_number", "=recipient")
+    search_fields = ("=request__ticket_number",)
     list_select_related = ("request",)
     list_per_page = 100
     show_full_result_count = False
     readonly_fields = (
         "channel",
-        "recipient",
+        "recipient_shown",
         "subject",
         "body",
         "kind",
@@ -138,6 +156,7 @@ class NotificationAdmin(_ScopedHistoryAdmin):
         "created_at",
         "sent_at",
     )
+    fields = readonly_fields
     actions = ("retry_failed",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

@@ -15,7 +15,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from requests_app.crypto import EncryptedTextField
 from requests_app.models import District, HelpRequest
+from requests_app.phones import phone_mask
 
 
 class Unit(models.Model):
@@ -209,7 +211,8 @@ class Notification(models.Model):
         RESOLVED = "resolved", _("已办结")
 
     channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices)
-    recipient = models.CharField(_("接收人"), max_length=254)
+    # A citizen's phone or a staff email: personal data, encrypted at rest like the request's.
+    recipient = EncryptedTextField(_("接收人"))
     subject = models.CharField(_("标题"), max_length=200, blank=True)
     body = models.TextField(_("内容"))
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
@@ -252,7 +255,11 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} → {self.recipient}: {self.subject or self.body[:30]}"
+        return f"{self.get_channel_display()} → {self.recipient_masked}: {self.subject or self.body[:30]}"
+
+    @property
+    def recipient_masked(self) -> str:
+        return phone_mask(self.recipient) if self.channel == self.Channel.SMS else self.recipient
 
 
 class LateRequest(HelpRequest):

@@ -33,6 +33,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from requests_app.models import Event, HelpRequest, State
+from requests_app.phones import phone_mask
 
 from . import roles
 from .models import Assignment, Notification, Unit
@@ -58,7 +59,7 @@ class LogSmsBackend:
     """The default SMS "gateway": writes the message to the log (development, tests)."""
 
     def send(self, *, phone: str, text: str) -> None:
-        logger.info("SMS to %s: %s", phone, text)
+        logger.info("SMS to %s: %s", phone_mask(phone), text)
 
 
 def sms_backend_get() -> SmsBackend:

@@ -51,3 +51,32 @@ def test_error_reports_never_carry_the_citizens_phone_or_name(settings):
     body = report.body + "".join(str(a[0]) for a in report.alternatives)
     assert "database on fire" in body  # it is the report of this error
     assert "13812345678" not in body and "王小明" not in body
+
+
+def test_citizens_phones_in_the_sms_outbox_are_encrypted_masked_in_admin_and_logs(client, staff, make_request, caplog):
+    import logging
+
+    from django.db import connection
+
+    from dispatch.models import Notification
+    from dispatch.notifications import notification_send
+
+    req = make_request(State.HANDED_OVER, phone="13812345678")  # the hand-over queued an SMS to the citizen
+    sms = Notification.objects.get(request=req, channel="sms")
+    assert sms.recipient == "13812345678"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT recipient FROM dispatch_notification WHERE id = %s", [sms.pk])
+        (stored,) = cursor.fetchone()
+    assert "13812345678" not in stored
+
+    client.force_login(staff.supervisor)
+    for url in (
+        reverse("admin:dispatch_notification_changelist"),
+        reverse("admin:dispatch_notification_change", args=[sms.pk]),
+    ):
+        html = client.get(url).content.decode()
+        assert "138****5678" in html and "13812345678" not in html
+
+    with caplog.at_level(logging.INFO):
+        notification_send(notification_id=sms.pk)
+    assert "138****5678" in caplog.text and "13812345678" not in caplog.text
