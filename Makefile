@@ -9,7 +9,7 @@ export PORT
 # DATABASE_URL / CELERY_BROKER_URL from the environment override them.
 RUN_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: setup run test lint format clean
+.PHONY: setup run test lint format messages clean
 
 # Browser journeys use Debian's Chromium (never a browser build downloaded by a test tool).
 /usr/bin/chromium:
@@ -48,6 +48,19 @@ TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-not-a-secret} \
 test: setup lint /usr/bin/chromium
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+# Translations (maintainers): re-extract every marked UI string into the one
+# project catalog, locale/en/LC_MESSAGES/django.po, then compile the .mo that
+# ships beside it. New strings arrive with an empty msgstr (changed ones marked
+# fuzzy): translate them, run this again, and commit both files;
+# helpdesk/tests/test_i18n.py fails while any entry is untranslated or fuzzy, or
+# the .mo is stale. Needs GNU gettext (xgettext, msgmerge, msgfmt).
+MESSAGES_IGNORE := --ignore='.venv/*' --ignore='var/*' --ignore='bench/*' --ignore='node_modules/*' \
+	--ignore='static/*' --ignore='*/tests/*'
+
+messages: setup
+	DEBUG=1 $(BIN)/python manage.py makemessages -l en --no-obsolete --add-location=file $(MESSAGES_IGNORE)
+	DEBUG=1 $(BIN)/python manage.py compilemessages -l en --ignore='.venv' --ignore='var'
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3* var/broker var/staticfiles var/celerybeat-schedule*

@@ -22,7 +22,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.clientip import client_ip
@@ -146,7 +146,7 @@ class AssignmentInline(_ReadOnlyInline):
     model = Assignment
     fields = ("unit", "role", "instructions", "assigned_at", "accepted_at", "returned_at", "return_reason", "is_active")
     readonly_fields = fields
-    verbose_name_plural = _("交办情况")
+    verbose_name_plural = pgettext_lazy("plural", "交办情况")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("unit")
@@ -167,7 +167,7 @@ class AttachmentInline(_ReadOnlyInline):
     model = Attachment
     fields = ("photo", "width", "height", "size", "created_at")
     readonly_fields = fields
-    verbose_name_plural = _("市民上传的照片")
+    verbose_name_plural = pgettext_lazy("plural", "市民上传的照片")
 
     @admin.display(description=_("照片"))
     def photo(self, obj: Attachment) -> str:
@@ -194,7 +194,7 @@ class EventInline(_ReadOnlyInline):
         "is_public",
     )
     readonly_fields = fields
-    verbose_name_plural = _("办理过程（时间线）")
+    verbose_name_plural = pgettext_lazy("plural", "办理过程（时间线）")
 
 
 # --- The request admin ------------------------------------------------------------------

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from requests_app.models import Deadline, Event, HelpRequest
@@ -247,14 +247,17 @@ def deadlines_sweep(*, now: dt.datetime, batch_size: int = 500) -> SweepResult:
     Do not call inside an outer transaction (the batches must commit).
     """
     breached = escalated = reminded = notified = 0
-    while True:
-        count, esc, notes = _breach_batch(now=now, batch_size=batch_size)
-        breached, escalated, notified = breached + count, escalated + esc, notified + notes
-        if count < batch_size:
-            break
-    while True:
-        count, notes = _remind_batch(now=now, batch_size=batch_size)
-        reminded, notified = reminded + count, notified + notes
-        if count < batch_size:
-            break
+    # Events and e-mails are stored text: always in the site's language, even if
+    # the caller's thread has another language active.
+    with translation.override(settings.LANGUAGE_CODE):
+        while True:
+            count, esc, notes = _breach_batch(now=now, batch_size=batch_size)
+            breached, escalated, notified = breached + count, escalated + esc, notified + notes
+            if count < batch_size:
+                break
+        while True:
+            count, notes = _remind_batch(now=now, batch_size=batch_size)
+            reminded, notified = reminded + count, notified + notes
+            if count < batch_size:
+                break
     return SweepResult(breached=breached, escalated=escalated, reminded=reminded, notifications=notified)

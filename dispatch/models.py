@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from requests_app.crypto import EncryptedTextField
 from requests_app.models import District, HelpRequest
@@ -44,7 +45,7 @@ class Unit(models.Model):
     class Meta:
         ordering = ["kind", "order", "id"]
         verbose_name = _("承办单位")
-        verbose_name_plural = _("承办单位")
+        verbose_name_plural = pgettext_lazy("plural", "承办单位")
 
     def __str__(self) -> str:
         return self.name
@@ -58,7 +59,7 @@ class UnitMembership(models.Model):
 
     class Meta:
         verbose_name = _("单位成员")
-        verbose_name_plural = _("单位成员")
+        verbose_name_plural = pgettext_lazy("plural", "单位成员")
         constraints = [models.UniqueConstraint(fields=["unit", "user"], name="membership_unique")]
 
     def __str__(self) -> str:
@@ -80,7 +81,7 @@ class ContactAccess(models.Model):
 
     class Meta:
         verbose_name = _("个人信息查看记录")
-        verbose_name_plural = _("个人信息查看记录")
+        verbose_name_plural = pgettext_lazy("plural", "个人信息查看记录")
         ordering = ["-viewed_at", "-id"]
         indexes = [
             models.Index(fields=["request", "-viewed_at"], name="contact_access_req_idx"),
@@ -113,7 +114,7 @@ class Assignment(models.Model):
 
     class Meta:
         verbose_name = _("交办记录")
-        verbose_name_plural = _("交办记录")
+        verbose_name_plural = pgettext_lazy("plural", "交办记录")
         ordering = ["-assigned_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -170,7 +171,7 @@ class ExtensionRequest(models.Model):
 
     class Meta:
         verbose_name = _("延期申请")
-        verbose_name_plural = _("延期申请")
+        verbose_name_plural = pgettext_lazy("plural", "延期申请")
         ordering = ["-requested_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -240,7 +241,7 @@ class Notification(models.Model):
 
     class Meta:
         verbose_name = _("通知")
-        verbose_name_plural = _("通知")
+        verbose_name_plural = pgettext_lazy("plural", "通知")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(channel__in=["email", "sms"]), name="notification_channel_valid"),
@@ -268,4 +269,4 @@ class LateRequest(HelpRequest):
     class Meta:
         proxy = True
         verbose_name = _("超时督办件")
-        verbose_name_plural = _("超时督办件")
+        verbose_name_plural = pgettext_lazy("plural", "超时督办件")

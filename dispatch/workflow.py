@@ -33,7 +33,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -653,29 +653,33 @@ def transition_apply(
         if refusal:
             raise TransitionError(refusal)
         from_state = help_request.state
-        outcome = _EFFECTS[action](ctx, params)
-        if spec.to_state is not None:
-            help_request.state = spec.to_state
-        help_request.updated_at = now
-        help_request.save(update_fields=sorted({"state", "updated_at", *outcome.fields}))
-        event = Event.objects.create(
-            request=help_request,
-            kind=spec.event_kind,
-            from_state=from_state,
-            to_state=help_request.state,
-            actor=actor,
-            actor_label=actor_label(actor),
-            unit_name=outcome.unit_name[:80],
-            message=outcome.message[:200],
-            note=outcome.note,
-            is_public=spec.is_public if outcome.is_public is None else outcome.is_public,
-            data={"action": action, **outcome.data},
-            created_at=now,
-        )
-        # Outbox rows are written in this transaction, so a committed change
-        # always has its notifications and webhooks, and a refused one none.
-        webhooks_enqueue_for_event(event=event)
-        notifications.notifications_for_event(event=event)
+        # The timeline and the citizen's SMS are stored text that every reader sees:
+        # write them in the site's language, whatever language this staff user reads
+        # the admin in (a refusal above stays in the user's language).
+        with translation.override(settings.LANGUAGE_CODE):
+            outcome = _EFFECTS[action](ctx, params)
+            if spec.to_state is not None:
+                help_request.state = spec.to_state
+            help_request.updated_at = now
+            help_request.save(update_fields=sorted({"state", "updated_at", *outcome.fields}))
+            event = Event.objects.create(
+                request=help_request,
+                kind=spec.event_kind,
+                from_state=from_state,
+                to_state=help_request.state,
+                actor=actor,
+                actor_label=actor_label(actor),
+                unit_name=outcome.unit_name[:80],
+                message=outcome.message[:200],
+                note=outcome.note,
+                is_public=spec.is_public if outcome.is_public is None else outcome.is_public,
+                data={"action": action, **outcome.data},
+                created_at=now,
+            )
+            # Outbox rows are written in this transaction, so a committed change
+            # always has its notifications and webhooks, and a refused one none.
+            webhooks_enqueue_for_event(event=event)
+            notifications.notifications_for_event(event=event)
         transaction.on_commit(partial(_after_commit, event_id=event.pk))
     return help_request
 

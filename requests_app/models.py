@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .crypto import EncryptedTextField
 
@@ -40,7 +41,7 @@ class Category(models.Model):
     class Meta:
         ordering = ["group", "order", "id"]
         verbose_name = _("求助类别")
-        verbose_name_plural = _("求助类别")
+        verbose_name_plural = pgettext_lazy("plural", "求助类别")
 
     def __str__(self) -> str:
         return self.name
@@ -64,7 +65,7 @@ class District(models.Model):
     class Meta:
         ordering = ["order", "id"]
         verbose_name = _("区县(市)")
-        verbose_name_plural = _("区县(市)")
+        verbose_name_plural = pgettext_lazy("plural", "区县(市)")
 
     def __str__(self) -> str:
         return self.name
@@ -78,7 +79,7 @@ class TicketCounter(models.Model):
 
     class Meta:
         verbose_name = _("编号计数")
-        verbose_name_plural = _("编号计数")
+        verbose_name_plural = pgettext_lazy("plural", "编号计数")
 
     def __str__(self) -> str:
         return f"{self.day}: {self.last}"
@@ -160,7 +161,7 @@ class HelpRequest(models.Model):
 
     class Meta:
         verbose_name = _("求助件")
-        verbose_name_plural = _("求助件")
+        verbose_name_plural = pgettext_lazy("plural", "求助件")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="req_created_idx"),
@@ -219,7 +220,7 @@ class Deadline(models.Model):
 
     class Meta:
         verbose_name = _("时限")
-        verbose_name_plural = _("时限")
+        verbose_name_plural = pgettext_lazy("plural", "时限")
         ordering = ["due_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["request", "kind"], name="deadline_one_per_kind"),
@@ -297,7 +298,7 @@ class Event(models.Model):
 
     class Meta:
         verbose_name = _("办理记录")
-        verbose_name_plural = _("办理记录")
+        verbose_name_plural = pgettext_lazy("plural", "办理记录")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["request", "-created_at", "-id"], name="event_request_time_idx")]
 
@@ -356,7 +357,7 @@ class Attachment(models.Model):
 
     class Meta:
         verbose_name = _("照片")
-        verbose_name_plural = _("照片")
+        verbose_name_plural = pgettext_lazy("plural", "照片")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -387,7 +388,7 @@ class ApiClient(models.Model):
 
     class Meta:
         verbose_name = _("接口客户端")
-        verbose_name_plural = _("接口客户端")
+        verbose_name_plural = pgettext_lazy("plural", "接口客户端")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -412,7 +413,7 @@ class ApiSubmission(models.Model):
 
     class Meta:
         verbose_name = _("接口提交")
-        verbose_name_plural = _("接口提交")
+        verbose_name_plural = pgettext_lazy("plural", "接口提交")
 
     def __str__(self) -> str:
         return f"{self.client_id}:{self.request_id}"
@@ -449,7 +450,7 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         verbose_name = _("回调推送")
-        verbose_name_plural = _("回调推送")
+        verbose_name_plural = pgettext_lazy("plural", "回调推送")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["client", "event"], name="webhook_one_per_client_event"),

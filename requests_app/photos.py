@@ -13,6 +13,7 @@ import io
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP"}
@@ -32,12 +33,12 @@ class CleanPhoto:
 
 def photo_clean(raw: bytes) -> CleanPhoto:
     if len(raw) > settings.ATTACHMENT_MAX_BYTES:
-        raise PhotoRejected(f"照片不能超过 {settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB。")
+        raise PhotoRejected(_("照片不能超过 %(mb)d MB。") % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)})
     Image.MAX_IMAGE_PIXELS = settings.ATTACHMENT_MAX_PIXELS
     try:
         with Image.open(io.BytesIO(raw)) as probe:
             if probe.format not in ALLOWED_FORMATS:
-                raise PhotoRejected("只能上传照片（JPEG、PNG、WebP、GIF 格式）。")
+                raise PhotoRejected(_("只能上传照片（JPEG、PNG、WebP、GIF 格式）。"))
             probe.verify()  # structural check; the image must be reopened after it
         with Image.open(io.BytesIO(raw)) as image:
             image.load()
@@ -46,7 +47,7 @@ def photo_clean(raw: bytes) -> CleanPhoto:
     except PhotoRejected:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
-        raise PhotoRejected("无法识别这张照片，请换一张或重新拍摄。") from exc
+        raise PhotoRejected(_("无法识别这张照片，请换一张或重新拍摄。")) from exc
     rgb.thumbnail((MAX_SIDE, MAX_SIDE))
     out = io.BytesIO()
     rgb.save(out, format="JPEG", quality=85, optimize=True)  # no exif= argument: metadata is dropped
