@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from dispatch import dashboard
 from dispatch.feedback import feedback_record
-from dispatch.workflow import CITIZEN, transition_apply
+from dispatch.workflow import CITIZEN
 from requests_app.models import State
 
 pytestmark = pytest.mark.django_db

@@ -102,7 +102,7 @@ def test_every_figure_matches_the_known_answer(dataset, staff):
 
     assert len(f.trend) == 31
     assert sum(r for _, r, _ in f.trend) == 5 and sum(s for _, _, s in f.trend) == 2
-    assert dict((d, r) for d, r, _ in f.trend)[dt.date(2026, 3, 5)] == 1  # R1, local day
+    assert {d: r for d, r, _ in f.trend}[dt.date(2026, 3, 5)] == 1  # R1, local day
 
 
 def test_seven_day_period_only_counts_the_last_week(dataset):
