@@ -15,10 +15,10 @@ Selectors only (reads). Definitions (the README's "Public figures" section says 
 - A rate from fewer than `settings.STATS_MIN_SAMPLE` cases is shown with its
   count and never ranked.
 
-Cost: three aggregate queries over the period's rows (one GROUP BY over
-requests joined to their four deadlines and active lead; one over ratings;
-one per day for the trend) plus three small name look-ups; the result is
-cached for `settings.STATS_CACHE_SECONDS`. See bench/stats_million.py.
+Cost: four aggregate queries over the period's rows (requests, deadlines and
+ratings, each grouped by channel × district × lead unit and joined to the
+active lead; one per day for the trend) plus three small name look-ups; the
+result is cached for `settings.STATS_CACHE_SECONDS`. See bench/stats_million.py.
 """
 
 from __future__ import annotations
@@ -46,12 +46,7 @@ KINDS = (Deadline.Kind.CONTACT, Deadline.Kind.URGENT, Deadline.Kind.RESOLVE, Dea
 RANK_BY = Deadline.Kind.RESOLVE  # tables are ranked by "solved within 7 hours"
 SATISFIED = (Feedback.Rating.SATISFIED, Feedback.Rating.BASIC)
 CACHE_KEY = "dispatch:stats:{days}"
-# The same dimensions, as the ratings query names them.
-FEEDBACK_DIMS = {
-    "category_id": "request__category_id",
-    "district_id": "request__district_id",
-    "lead__unit_id": "lead__unit_id",
-}
+DIMS = ("category_id", "district_id", "lead__unit_id")
 
 
 @dataclass(frozen=True)
@@ -122,45 +117,49 @@ def period_days(value: object) -> int:
     return days if days in PERIODS else DEFAULT_PERIOD
 
 
-def _kept(alias: str) -> Q:
-    return Q(**{f"{alias}__met_at__lte": F(f"{alias}__due_at")})
+KEPT = Q(met_at__lte=F("due_at"))
 
 
-def _missed(alias: str, now: dt.datetime) -> Q:
-    return Q(**{f"{alias}__met_at__gt": F(f"{alias}__due_at")}) | Q(
-        **{f"{alias}__met_at__isnull": True, f"{alias}__waived_at__isnull": True, f"{alias}__due_at__lt": now}
-    )
+def _missed(now: dt.datetime) -> Q:
+    return Q(met_at__gt=F("due_at")) | Q(met_at__isnull=True, waived_at__isnull=True, due_at__lt=now)
 
 
 def _lead() -> FilteredRelation:
     return FilteredRelation("assignments", condition=Q(assignments__is_active=True, assignments__role="lead"))
 
 
-def _request_groups(*, since: dt.datetime, until: dt.datetime, now: dt.datetime) -> list[dict]:
-    """One GROUP BY (channel, district, lead unit) over the period's requests and their deadlines.
+def _request_groups(*, since: dt.datetime, until: dt.datetime) -> list[dict]:
+    """One GROUP BY (channel, district, lead unit) over the period's requests.
 
-    Each deadline kind is a LEFT JOIN on the (request, kind) unique index, the
-    lead a LEFT JOIN on the one-active-lead unique index: no row is multiplied.
+    The lead is a LEFT JOIN on the one-active-lead unique index: no row is multiplied.
     """
-    aggregates = {
-        "received": Count("id"),
-        "resolved": Count("id", filter=Q(state__in=RESOLVED_STATES)),
-        "reported": Count("id", filter=REPORTED),
-        "open_now": Count("id", filter=Q(state__in=OPEN_STATES)),
-        "closed": Count("id", filter=Q(state=State.CLOSED)),
-    }
-    for kind in KINDS:
-        alias = f"d_{kind}"
-        aggregates[f"{kind}_kept"] = Count("id", filter=_kept(alias))
-        aggregates[f"{kind}_missed"] = Count("id", filter=_missed(alias, now))
     return list(
         HelpRequest.objects.filter(created_at__gte=since, created_at__lt=until)
-        .annotate(
-            lead=_lead(),
-            **{f"d_{k}": FilteredRelation("deadlines", condition=Q(deadlines__kind=k)) for k in KINDS},
-        )
+        .annotate(lead=_lead())
         .values("category_id", "district_id", "lead__unit_id")
-        .annotate(**aggregates)
+        .annotate(
+            received=Count("id"),
+            resolved=Count("id", filter=Q(state__in=RESOLVED_STATES)),
+            reported=Count("id", filter=REPORTED),
+            open_now=Count("id", filter=Q(state__in=OPEN_STATES)),
+            closed=Count("id", filter=Q(state=State.CLOSED)),
+        )
+        .order_by()
+    )
+
+
+def _deadline_groups(*, since: dt.datetime, until: dt.datetime, now: dt.datetime) -> list[dict]:
+    """One GROUP BY (kind, channel, district, lead unit) over the period's deadlines: kept and missed."""
+    return list(
+        Deadline.objects.filter(request__created_at__gte=since, request__created_at__lt=until)
+        .annotate(
+            lead=FilteredRelation(
+                "request__assignments",
+                condition=Q(request__assignments__is_active=True, request__assignments__role="lead"),
+            )
+        )
+        .values("kind", "request__category_id", "request__district_id", "lead__unit_id")
+        .annotate(kept=Count("id", filter=KEPT), missed=Count("id", filter=_missed(now)))
         .order_by()
     )
 
@@ -200,20 +199,6 @@ def _trend(*, since: dt.datetime, until: dt.datetime) -> list[tuple[dt.date, int
     return days
 
 
-def _row_from_group(group: dict) -> Row:
-    row = Row(
-        received=group["received"],
-        resolved=group["resolved"],
-        reported=group["reported"],
-        open_now=group["open_now"],
-        closed=group["closed"],
-    )
-    for kind in KINDS:
-        kept, missed = group[f"{kind}_kept"], group[f"{kind}_missed"]
-        row.on_time[kind] = Rate(kept, kept + missed)
-    return row
-
-
 def rows_rank(*, rows: Iterable[Row], by: str = RANK_BY) -> list[Row]:
     """Rank rows by one promise's on-time rate; rows with a small sample come after, unranked.
 
@@ -240,26 +225,25 @@ def figures_compute(*, days: int, now: dt.datetime | None = None) -> Figures:
     """Compute every figure on /stats/ for the last `days` days (uncached)."""
     now = now or timezone.now()
     since = now - dt.timedelta(days=days)
-    groups = _request_groups(since=since, until=now, now=now)
-    feedback = _feedback_groups(since=since, until=now)
+    # Finest grain: (channel, district, lead unit); the totals and the three breakdowns are sums of it.
+    cells: dict[tuple, Row] = defaultdict(Row)
+    for g in _request_groups(since=since, until=now):
+        cell = cells[(g["category_id"], g["district_id"], g["lead__unit_id"])]
+        for name in ("received", "resolved", "reported", "open_now", "closed"):
+            setattr(cell, name, g[name])
+    for g in _deadline_groups(since=since, until=now, now=now):
+        cell = cells[(g["request__category_id"], g["request__district_id"], g["lead__unit_id"])]
+        cell.on_time[g["kind"]] = Rate(g["kept"], g["kept"] + g["missed"])
+    for g in _feedback_groups(since=since, until=now):
+        cell = cells[(g["request__category_id"], g["request__district_id"], g["lead__unit_id"])]
+        cell.satisfaction = Rate(g["good"], g["n"])
 
     period = Row(label="")
-    dims: dict[str, dict[int | None, Row]] = {
-        "category_id": defaultdict(Row),
-        "district_id": defaultdict(Row),
-        "lead__unit_id": defaultdict(Row),
-    }
-    for group in groups:
-        row = _row_from_group(group)
-        period.add(row)
-        for dim, rows in dims.items():
-            rows[group[dim]].add(row)
-    for group in feedback:
-        rate = Rate(group["good"], group["n"])
-        period.satisfaction = period.satisfaction + rate
-        for dim, rows in dims.items():
-            key = group[FEEDBACK_DIMS[dim]]
-            rows[key].satisfaction = rows[key].satisfaction + rate
+    dims: dict[str, dict[int | None, Row]] = {name: defaultdict(Row) for name in DIMS}
+    for key, cell in cells.items():
+        period.add(cell)
+        for position, name in enumerate(DIMS):
+            dims[name][key[position]].add(cell)
 
     labels = {
         "category_id": dict(Category.objects.values_list("pk", "name")),
@@ -287,6 +271,12 @@ def figures_compute(*, days: int, now: dt.datetime | None = None) -> Figures:
         by_unit=breakdown("lead__unit_id"),
         trend=_trend(since=since, until=now),
     )
+
+
+def figures_warm() -> None:
+    """Recompute every period's figures into the cache (beat runs this, so visitors rarely wait)."""
+    for days in PERIODS:
+        cache.set(CACHE_KEY.format(days=days), figures_compute(days=days), settings.STATS_CACHE_SECONDS)
 
 
 def figures_get(*, days: int) -> Figures:

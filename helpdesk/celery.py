@@ -27,6 +27,11 @@ def _schedules(sender: Celery, **kwargs: object) -> None:
             "schedule": float(settings.FEEDBACK_AUTOCLOSE_SWEEP_SECONDS),
             "options": {"expires": float(settings.FEEDBACK_AUTOCLOSE_SWEEP_SECONDS)},
         },
+        "stats-warm": {
+            "task": "dispatch.tasks_feedback.stats_warm_task",
+            "schedule": float(settings.STATS_WARM_SECONDS),
+            "options": {"expires": float(settings.STATS_WARM_SECONDS)},
+        },
         "open311-webhooks-sweep": {
             "task": "requests_app.tasks.webhooks_sweep_task",
             "schedule": float(settings.OPEN311_WEBHOOK_SWEEP_SECONDS),

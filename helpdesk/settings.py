@@ -291,6 +291,8 @@ ACCEPT_WITHIN_SECONDS = env.int("ACCEPT_WITHIN_SECONDS", default=60 * 60)
 STATS_MIN_SAMPLE = env.int("STATS_MIN_SAMPLE", default=20)
 # The figures are aggregate queries over the whole period: cache them briefly.
 STATS_CACHE_SECONDS = env.int("STATS_CACHE_SECONDS", default=300)
+# Beat recomputes them this often (shorter than the cache), so a visitor never waits for the queries.
+STATS_WARM_SECONDS = env.int("STATS_WARM_SECONDS", default=240)
 
 # Ticket numbers: prefix + local date + per-day counter (ZZ20260315-0042).
 TICKET_PREFIX = env.str("TICKET_PREFIX", default="ZZ")

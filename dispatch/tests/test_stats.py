@@ -153,3 +153,10 @@ def test_home_page_totals_match_stats(client, dataset):
     for home_id, stats_id in (("total-received", "all-received"), ("total-resolved", "all-resolved")):
         home_value = re.search(rf'id="{home_id}">(\d+)<', home).group(1)
         assert re.search(rf'id="{stats_id}">{home_value}<', page)
+
+
+def test_warming_fills_the_cache_for_every_period(dataset, django_assert_max_num_queries):
+    stats.figures_warm()
+    with django_assert_max_num_queries(0):
+        for days in stats.PERIODS:
+            assert stats.figures_get(days=days).days == days
