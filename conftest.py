@@ -84,3 +84,12 @@ def phone_page(browser):
     page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
     yield page
     context.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that start a real Celery worker share one Redis queue: under pytest-xdist
+    (`-n 2 --dist loadgroup`) they run in one process, one after another, so no
+    worker consumes another test's tasks against the wrong database."""
+    for item in items:
+        if item.get_closest_marker("worker"):
+            item.add_marker(pytest.mark.xdist_group("celery-worker"))

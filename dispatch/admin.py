@@ -11,7 +11,9 @@ request. The changelist never counts the whole table (see `CappedCountPaginator`
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -27,10 +29,11 @@ from django.utils.translation import gettext_lazy as _
 
 from helpdesk.clientip import client_ip
 from requests_app.crypto import keyed_hash
-from requests_app.models import Attachment, Category, Deadline, District, Event, HelpRequest, State
+from requests_app.models import Attachment, Category, Deadline, District, Event, Feedback, HelpRequest, State
 from requests_app.phones import name_mask, phone_mask, phone_normalize
 
-from . import selectors, services, workflow
+from . import dashboard, exports, selectors, services, stats, workflow
+from .feedback import feedback_record
 from .forms import ACTION_FORMS, BulkHandOverForm
 from .models import Assignment, ContactAccess, ExtensionRequest, Unit, UnitMembership
 from .workflow import Role, TransitionError
@@ -177,6 +180,12 @@ class AttachmentInline(_ReadOnlyInline):
         )
 
 
+class FeedbackInline(_ReadOnlyInline):
+    model = Feedback
+    fields = ("round", "rating", "comment", "channel", "created_at")
+    readonly_fields = fields
+
+
 class EventInline(_ReadOnlyInline):
     """The timeline, newest first, read-only: events are append-only."""
 
@@ -253,7 +262,8 @@ class HelpRequestAdmin(admin.ModelAdmin):
     paginator = CappedCountPaginator
     ordering = ("-created_at", "-id")
     change_form_template = "admin/dispatch/helprequest/change_form.html"
-    inlines = (AttachmentInline, AssignmentInline, ExtensionRequestInline, EventInline)
+    change_list_template = "admin/dispatch/helprequest/change_list.html"
+    inlines = (AttachmentInline, AssignmentInline, ExtensionRequestInline, FeedbackInline, EventInline)
     actions = ("hand_over_selected",)
 
     class Media:
@@ -356,8 +366,13 @@ class HelpRequestAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.action_view),
                 name="requests_app_helprequest_action",
             ),
+            path("export/<str:fmt>/", self.admin_site.admin_view(self.export_view),
+                 name="requests_app_helprequest_export"),
+            path("dashboard/", self.admin_site.admin_view(self.dashboard_view), name="dispatch_dashboard"),
+            path("dashboard/export/<str:fmt>/", self.admin_site.admin_view(self.dashboard_export_view),
+                 name="dispatch_dashboard_export"),
             *super().get_urls(),
-        ]
+        ]  # fmt: skip
 
     def action_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
         """POST one action's small form → transition_apply → message → back to the request."""
@@ -375,8 +390,10 @@ class HelpRequestAdmin(admin.ModelAdmin):
             self.message_user(request, gettext("未能提交：%(errors)s") % {"errors": errors}, messages.ERROR)
             return HttpResponseRedirect(change_url)
         label = workflow.ACTIONS_BY_NAME[action].label
+        # 电话回访 is followed by the system's close or rework, like the citizen's own rating.
+        apply = feedback_record if action == "record_callback" else partial(workflow.transition_apply, action=action)
         try:
-            workflow.transition_apply(request_id=obj.pk, action=action, actor=request.user, **form.cleaned_data)
+            apply(request_id=obj.pk, actor=request.user, **form.cleaned_data)
         except TransitionError as exc:
             self.message_user(
                 request,
@@ -390,6 +407,70 @@ class HelpRequestAdmin(admin.ModelAdmin):
                 messages.SUCCESS,
             )
         return HttpResponseRedirect(change_url)
+
+    # Exports and the dashboard ---------------------------------------------------
+
+    def export_view(self, request: HttpRequest, fmt: str) -> HttpResponse:
+        """The changelist's current filters and search, exported (scoped; contact masked unless allowed)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied  # as the changelist itself answers
+        if fmt not in exports.FORMATS:
+            raise Http404
+        changelist = self.get_changelist_instance(request)
+        queryset = changelist.get_queryset(request)
+        rows = dashboard.request_export_rows(queryset=queryset, user=request.user)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        return exports.export_response(
+            fmt=fmt, filename=f"requests-{stamp}", header=dashboard.REQUEST_EXPORT_HEADER, rows=rows
+        )
+
+    def _dashboard_params(self, request: HttpRequest) -> tuple[int, str]:
+        if not workflow.actor_roles(request.user) & {Role.DISPATCHER, Role.SUPERVISOR, Role.HANDLER}:
+            raise PermissionDenied
+        return stats.period_days(request.GET.get("days")), request.GET.get("o", "solved_on_time")
+
+    def dashboard_view(self, request: HttpRequest) -> HttpResponse:
+        days, order = self._dashboard_params(request)
+        rows = dashboard.units_scorecard(user=request.user, days=days, order=order)
+        column = order.lstrip("-")
+        headers = [
+            {
+                "key": key,
+                "label": label,
+                "url": f"?days={days}&o={'-' if column == key and not order.startswith('-') else ''}{key}",
+                "sorted": "asc" if column == key and order.startswith("-") else "desc" if column == key else "",
+            }
+            for key, label in dashboard.COLUMNS.items()
+        ]
+        return TemplateResponse(
+            request,
+            "admin/dispatch/dashboard.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": gettext("督办考核"),
+                "opts": self.opts,
+                "rows": rows,
+                "headers": headers,
+                "days": days,
+                "order": order,
+                "periods": stats.PERIODS,
+                "late": dashboard.requests_late_now(user=request.user),
+                "min_sample": settings.STATS_MIN_SAMPLE,
+                "now": timezone.now(),
+            },
+        )
+
+    def dashboard_export_view(self, request: HttpRequest, fmt: str) -> HttpResponse:
+        if fmt not in exports.FORMATS:
+            raise Http404
+        days, order = self._dashboard_params(request)
+        rows = dashboard.units_scorecard(user=request.user, days=days, order=order)
+        return exports.export_response(
+            fmt=fmt,
+            filename=f"units-{days}d-{timezone.localtime():%Y%m%d}",
+            header=dashboard.UNIT_EXPORT_HEADER,
+            rows=dashboard.unit_export_rows(rows=rows),
+        )
 
     # The changelist --------------------------------------------------------------
 

@@ -49,7 +49,6 @@ def _humanize(delta_seconds: float) -> str:
     return _("%(m)d分") % {"m": minutes}
 
 
-@admin.register(LateRequest)
 class _ScopedHistoryAdmin(admin.ModelAdmin):
     """Out-of-scope objects are 404 on the history page too (Django would redirect with "does not exist")."""
 
@@ -59,6 +58,7 @@ class _ScopedHistoryAdmin(admin.ModelAdmin):
         return super().history_view(request, object_id, extra_context)
 
 
+@admin.register(LateRequest)
 class LateRequestAdmin(_ScopedHistoryAdmin):
     """督办队列: open requests with a missed, still unmet deadline, the latest first."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from requests_app.models import Category, RequestType
+from requests_app.models import Category, Feedback, RequestType
 
 from .models import Unit
 
@@ -74,6 +74,13 @@ class ExtensionForm(forms.Form):
     reason = _note(_("延期理由"), required=True)
 
 
+class CallbackForm(forms.Form):
+    """电话回访: the citizen's answer, as staff heard it on the phone."""
+
+    rating = forms.ChoiceField(label=_("市民评价"), choices=Feedback.Rating.choices, widget=forms.RadioSelect)
+    comment = _note(_("市民意见（市民可见）"))
+
+
 class BulkHandOverForm(forms.Form):
     unit = _units()
     instructions = _note(_("交办意见（内部）"))
@@ -95,4 +102,6 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
     "urge": NoteForm,
     "reopen": ReasonForm,
     "close": NoteForm,
+    "rate": CallbackForm,  # the citizen's own form is requests_app.forms.FeedbackForm
+    "record_callback": CallbackForm,
 }

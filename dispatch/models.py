@@ -210,6 +210,8 @@ class Notification(models.Model):
         REMINDER = "reminder", _("到期提醒")
         HANDED_OVER = "handed_over", _("已交办")
         RESOLVED = "resolved", _("已办结")
+        REOPENED = "reopened", _("重办")
+        DECISION = "decision", _("待督办决定")
 
     channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices)
     # A citizen's phone or a staff email: personal data, encrypted at rest like the request's.

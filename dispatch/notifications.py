@@ -264,16 +264,59 @@ CITIZEN_SMS_ON_TRANSITION: dict[str, tuple[str, str]] = {
 }
 
 
+def _staff_messages_for_event(*, event: Event) -> list[Message]:
+    """Staff who must hear of a citizen's verdict: rework goes to the lead unit, a
+    rating past the rework limit goes to the supervisors for a decision."""
+    help_request = event.request
+    subject_args = {"ticket": help_request.ticket_number, "title": help_request.title}
+    if event.kind == Event.Kind.TRANSITION and event.to_state == State.REOPENED:
+        return [
+            Message(
+                channel=Notification.Channel.EMAIL,
+                recipients=acting_emails(help_request=help_request) + supervisor_emails(),
+                subject=str(_("【重办】求助件 %(ticket)s") % subject_args),
+                body=str(
+                    _("求助件 %(ticket)s「%(title)s」已重新办理（重办），原因：%(note)s")
+                    % {**subject_args, "note": event.note or event.message}
+                ),
+                kind=Notification.Kind.REOPENED,
+                help_request=help_request,
+                event=event,
+            )
+        ]
+    if event.kind == Event.Kind.FEEDBACK and event.data.get("needs_decision"):
+        return [
+            Message(
+                channel=Notification.Channel.EMAIL,
+                recipients=supervisor_emails(),
+                subject=str(_("【待决定】求助件 %(ticket)s 市民仍不满意") % subject_args),
+                body=str(
+                    _("求助件 %(ticket)s「%(title)s」已达重办次数上限，市民仍不满意，请督办员决定重办或销号。")
+                    % subject_args
+                ),
+                kind=Notification.Kind.DECISION,
+                help_request=help_request,
+                event=event,
+            )
+        ]
+    return []
+
+
 def notifications_for_event(*, event: Event) -> list[Notification]:
-    """Queue the citizen's SMS a timeline event calls for (hand-over, resolved → please rate).
+    """Queue what a timeline event calls for: the citizen's SMS (hand-over, resolved →
+    please rate) and the staff's emails (rework, a decision the supervisors must take).
 
     Call inside the transaction that wrote the event (the workflow's transition
     function). Idempotent per event: calling it twice queues nothing new.
     """
-    if event.kind != Event.Kind.TRANSITION or event.to_state not in CITIZEN_SMS_ON_TRANSITION:
+    staff_messages = _staff_messages_for_event(event=event)
+    citizen_sms = event.kind == Event.Kind.TRANSITION and event.to_state in CITIZEN_SMS_ON_TRANSITION
+    if not staff_messages and not citizen_sms:
         return []
     if Notification.objects.filter(event=event).exists():
         return []
+    if staff_messages:
+        return notifications_queue(messages=staff_messages, now=event.created_at)
     help_request = event.request
     kind, template = CITIZEN_SMS_ON_TRANSITION[event.to_state]
     text = str(template).format(ticket=help_request.ticket_number, unit=event.unit_name or _("承办单位"))

@@ -13,7 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from requests_app.models import Deadline, HelpRequest
+from requests_app.models import Deadline, HelpRequest, State
 
 from . import workflow
 from .models import Assignment, ExtensionRequest
@@ -63,10 +63,14 @@ def _open_deadlines() -> QuerySet[Deadline]:
 
 
 def requests_late(*, queryset: QuerySet[HelpRequest], now: dt.datetime | None = None) -> QuerySet[HelpRequest]:
-    """Requests with a promise past due and neither met nor waived (served by deadline_open_idx)."""
+    """Open requests with a promise past due and neither met nor waived (served by deadline_open_idx).
+
+    A closed, invalid or duplicate request is finished: a promise it missed
+    stays on record for the figures but no longer needs anyone's action.
+    """
     now = now or timezone.now()
     late_ids = Deadline.objects.filter(due_at__lt=now, met_at__isnull=True, waived_at__isnull=True).values("request_id")
-    return queryset.filter(pk__in=late_ids)
+    return queryset.filter(pk__in=late_ids).exclude(state__in=[State.CLOSED, State.INVALID, State.DUPLICATE])
 
 
 def requests_with_worklist_columns(*, queryset: QuerySet[HelpRequest]) -> QuerySet[HelpRequest]:

@@ -37,7 +37,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from requests_app.models import Category, Deadline, Event, HelpRequest, RequestType, State
+from requests_app.models import Category, Deadline, Event, Feedback, HelpRequest, RequestType, State
 from requests_app.open311.services import webhooks_enqueue_for_event
 
 from . import deadlines, notifications, roles
@@ -58,6 +58,27 @@ class Role(enum.StrEnum):
     DISPATCHER = "dispatcher"
     HANDLER = "handler"
     SUPERVISOR = "supervisor"
+    # Not staff: held only by the principals below, never granted to a user.
+    CITIZEN = "citizen"  # the requester, proven by the signed tracking link
+    SYSTEM = "system"  # the platform itself (automatic close, rework after 不满意)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An actor that is not a staff user: the citizen on the progress page, or the system.
+
+    Their events have no `actor` foreign key, only `actor_label`.
+    """
+
+    role: Role
+    label: str
+
+    is_active = True
+
+
+CITIZEN = Principal(role=Role.CITIZEN, label="市民")
+SYSTEM = Principal(role=Role.SYSTEM, label="系统")
+Actor = AbstractBaseUser | Principal
 
 
 ROLE_PERMISSIONS = {
@@ -79,7 +100,7 @@ class Context:
     """What the checks and effects need, read under the request's row lock."""
 
     help_request: HelpRequest
-    actor: AbstractBaseUser
+    actor: Actor
     now: dt.datetime
     roles: frozenset[Role]
     actor_unit_ids: frozenset[int]
@@ -134,6 +155,36 @@ def _guard_extension_pending(ctx: Context) -> str | None:
     return None if ctx.pending_extension is not None else gettext("没有待审批的延期申请")
 
 
+def _current_feedback(ctx: Context) -> Feedback | None:
+    """The rating of the request's current resolution, if any (one per resolution)."""
+    req = ctx.help_request
+    return Feedback.objects.filter(request=req, round=req.reopen_count).first()
+
+
+def _guard_not_rated(ctx: Context) -> str | None:
+    return gettext("本次办理结果已经评价过了") if _current_feedback(ctx) is not None else None
+
+
+def _guard_reopen(ctx: Context) -> str | None:
+    # The system reopens after 不满意 only up to MAX_REOPENS; beyond that a supervisor decides.
+    if ctx.roles == {Role.SYSTEM} and ctx.help_request.reopen_count >= settings.MAX_REOPENS:
+        return gettext("已重办%(n)s次，需督办员决定") % {"n": ctx.help_request.reopen_count}
+    return None
+
+
+def _guard_close(ctx: Context) -> str | None:
+    """The system closes only a satisfied resolution, or one left unrated for FEEDBACK_AUTOCLOSE_SECONDS."""
+    if ctx.roles != {Role.SYSTEM}:
+        return None
+    feedback = _current_feedback(ctx)
+    if feedback is not None:
+        return None if feedback.is_satisfied else gettext("市民不满意，需督办员决定")
+    resolved_at = ctx.help_request.resolved_at
+    if resolved_at is None or ctx.now - resolved_at < dt.timedelta(seconds=settings.FEEDBACK_AUTOCLOSE_SECONDS):
+        return gettext("尚未到自动销号时间")
+    return None
+
+
 # --- The table -------------------------------------------------------------------------
 
 OPEN_STATES = frozenset(
@@ -160,7 +211,7 @@ class Action:
     event_kind: str = Event.Kind.TRANSITION
 
 
-D, H, S = Role.DISPATCHER, Role.HANDLER, Role.SUPERVISOR
+D, H, S, C, SYS = Role.DISPATCHER, Role.HANDLER, Role.SUPERVISOR, Role.CITIZEN, Role.SYSTEM
 
 ACTIONS: tuple[Action, ...] = (
     Action(
@@ -273,11 +324,19 @@ ACTIONS: tuple[Action, ...] = (
         event_kind=Event.Kind.NOTE,
     ),
     Action(
-        "reopen", _("重办"), frozenset({State.RESOLVED}), State.REOPENED, frozenset({S}), is_public=True,
-        fields=("reason",),
+        "rate", _("市民评价"), frozenset({State.RESOLVED}), None, frozenset({C}), is_public=True,
+        fields=("rating", "comment"), guard=_guard_not_rated, event_kind=Event.Kind.FEEDBACK,
     ),
-    Action("close", _("销号"), frozenset({State.RESOLVED}), State.CLOSED, frozenset({S}), is_public=True,
-           fields=("note",)),
+    Action(
+        "record_callback", _("电话回访"), frozenset({State.RESOLVED}), None, frozenset({D, S}), is_public=True,
+        fields=("rating", "comment"), guard=_guard_not_rated, event_kind=Event.Kind.FEEDBACK,
+    ),
+    Action(
+        "reopen", _("重办"), frozenset({State.RESOLVED}), State.REOPENED, frozenset({S, SYS}), is_public=True,
+        fields=("reason",), guard=_guard_reopen,
+    ),
+    Action("close", _("销号"), frozenset({State.RESOLVED}), State.CLOSED, frozenset({S, SYS}), is_public=True,
+           fields=("note",), guard=_guard_close),
 )  # fmt: skip
 
 ACTIONS_BY_NAME: dict[str, Action] = {a.name: a for a in ACTIONS}
@@ -286,14 +345,18 @@ ACTIONS_BY_NAME: dict[str, Action] = {a.name: a for a in ACTIONS}
 # --- Who may do what ------------------------------------------------------------------
 
 
-def actor_roles(actor: AbstractBaseUser) -> frozenset[Role]:
-    """The workflow roles a user holds, from their (group) permissions."""
+def actor_roles(actor: Actor) -> frozenset[Role]:
+    """The workflow roles a user holds, from their (group) permissions; a principal holds its own."""
+    if isinstance(actor, Principal):
+        return frozenset({actor.role})
     if not actor.is_active:
         return frozenset()
     return frozenset(role for role, perm in ROLE_PERMISSIONS.items() if actor.has_perm(perm))
 
 
-def actor_unit_ids(actor: AbstractBaseUser) -> frozenset[int]:
+def actor_unit_ids(actor: Actor) -> frozenset[int]:
+    if isinstance(actor, Principal):
+        return frozenset()
     return frozenset(UnitMembership.objects.filter(user=actor, unit__is_active=True).values_list("unit_id", flat=True))
 
 
@@ -321,7 +384,7 @@ def action_refusal(*, action: Action, ctx: Context) -> str | None:
     return None
 
 
-def context_load(*, help_request: HelpRequest, actor: AbstractBaseUser, now: dt.datetime | None = None) -> Context:
+def context_load(*, help_request: HelpRequest, actor: Actor, now: dt.datetime | None = None) -> Context:
     """Read what the checks need (4 small queries). Under the row lock inside transition_apply."""
     assignments = list(Assignment.objects.filter(request=help_request, is_active=True).select_related("unit"))
     return Context(
@@ -602,9 +665,51 @@ def _do_reopen(ctx: Context, params: dict[str, Any]) -> Outcome:
 def _do_close(ctx: Context, params: dict[str, Any]) -> Outcome:
     req = ctx.help_request
     req.closed_at = ctx.now
+    note = _text(params, "note", required=False, what="")
+    if Role.SYSTEM in ctx.roles:
+        # The guard allowed it: a satisfied rating (which met the feedback promise
+        # itself), or nobody rated in time (nobody fed back: the promise stays as it is).
+        if _current_feedback(ctx) is not None:
+            return Outcome(message=gettext("市民评价满意，销号"), note=note, fields={"closed_at"},
+                           data={"auto": "rated"})  # fmt: skip
+        hours = round(settings.FEEDBACK_AUTOCLOSE_SECONDS / 3600)
+        return Outcome(message=gettext("办结后%(hours)s小时内未收到评价，系统自动销号") % {"hours": hours},
+                       note=note, fields={"closed_at"}, data={"auto": "unrated"})  # fmt: skip
     deadlines.deadlines_meet(help_request=req, kinds=[Deadline.Kind.FEEDBACK], at=ctx.now)
-    return Outcome(message=gettext("已反馈办理结果，销号"), note=_text(params, "note", required=False, what=""),
-                   fields={"closed_at"})  # fmt: skip
+    return Outcome(message=gettext("已反馈办理结果，销号"), note=note, fields={"closed_at"})
+
+
+def _do_feedback(ctx: Context, params: dict[str, Any], *, channel: str) -> Outcome:
+    """Record the rating of the current resolution and meet the 1-day feedback promise.
+
+    What follows (close, rework, or the supervisor's decision) is a separate
+    transition by the system: see dispatch.feedback.feedback_record.
+    """
+    req = ctx.help_request
+    rating = params.get("rating")
+    if rating not in Feedback.Rating.values:
+        raise TransitionError(gettext("请选择满意、基本满意或不满意"))
+    comment = _text(params, "comment", required=False, what="")[:500]
+    Feedback.objects.create(
+        request=req,
+        round=req.reopen_count,
+        rating=rating,
+        comment=comment,
+        channel=channel,
+        recorded_by=None if isinstance(ctx.actor, Principal) else ctx.actor,
+        created_at=ctx.now,
+    )
+    deadlines.deadlines_meet(help_request=req, kinds=[Deadline.Kind.FEEDBACK], at=ctx.now)
+    label = Feedback.Rating(rating).label
+    if channel == Feedback.Channel.PHONE:
+        message = gettext("电话回访，市民评价：%(rating)s") % {"rating": label}
+    else:
+        message = gettext("市民评价：%(rating)s") % {"rating": label}
+    data = {"rating": rating, "round": req.reopen_count, "channel": channel}
+    if rating == Feedback.Rating.UNSATISFIED and req.reopen_count >= settings.MAX_REOPENS:
+        message += gettext("（已重办%(n)s次，转督办员决定）") % {"n": req.reopen_count}
+        data["needs_decision"] = True
+    return Outcome(message=message, note=comment, data=data)
 
 
 _EFFECTS: dict[str, Callable[[Context, dict[str, Any]], Outcome]] = {
@@ -623,20 +728,26 @@ _EFFECTS: dict[str, Callable[[Context, dict[str, Any]], Outcome]] = {
     "urge": _do_urge,
     "reopen": _do_reopen,
     "close": _do_close,
+    "rate": partial(_do_feedback, channel=Feedback.Channel.ONLINE),
+    "record_callback": partial(_do_feedback, channel=Feedback.Channel.PHONE),
 }
 assert set(_EFFECTS) == set(ACTIONS_BY_NAME), "every action in the table needs an effect"
 
 
-def actor_label(actor: AbstractBaseUser) -> str:
+def actor_label(actor: Actor) -> str:
+    if isinstance(actor, Principal):
+        return actor.label
     return (actor.get_full_name() or actor.get_username())[:80]
 
 
 def transition_apply(
-    *, request_id: int, action: str, actor: AbstractBaseUser, now: dt.datetime | None = None, **params: Any
+    *, request_id: int, action: str, actor: Actor, now: dt.datetime | None = None, **params: Any
 ) -> HelpRequest:
     """Apply one action of the table to a request, or raise TransitionError and change nothing.
 
-    `params` are the action's fields (see `Action.fields`). Returns the updated request.
+    `actor` is a staff user, or the `CITIZEN` / `SYSTEM` principal for the actions
+    the table grants them. `params` are the action's fields (see `Action.fields`).
+    Returns the updated request.
     """
     spec = ACTIONS_BY_NAME.get(action)
     if spec is None:
@@ -667,7 +778,7 @@ def transition_apply(
                 kind=spec.event_kind,
                 from_state=from_state,
                 to_state=help_request.state,
-                actor=actor,
+                actor=None if isinstance(actor, Principal) else actor,
                 actor_label=actor_label(actor),
                 unit_name=outcome.unit_name[:80],
                 message=outcome.message[:200],

@@ -9,6 +9,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(related_name="tasks_feedback")
 
 
 @app.on_after_finalize.connect
@@ -20,6 +21,16 @@ def _schedules(sender: Celery, **kwargs: object) -> None:
             "task": "dispatch.tasks.deadlines_sweep_task",
             "schedule": float(settings.DEADLINE_SWEEP_SECONDS),
             "options": {"expires": float(settings.DEADLINE_SWEEP_SECONDS)},
+        },
+        "feedback-autoclose": {
+            "task": "dispatch.tasks_feedback.requests_autoclose_task",
+            "schedule": float(settings.FEEDBACK_AUTOCLOSE_SWEEP_SECONDS),
+            "options": {"expires": float(settings.FEEDBACK_AUTOCLOSE_SWEEP_SECONDS)},
+        },
+        "stats-warm": {
+            "task": "dispatch.tasks_feedback.stats_warm_task",
+            "schedule": float(settings.STATS_WARM_SECONDS),
+            "options": {"expires": float(settings.STATS_WARM_SECONDS)},
         },
         "open311-webhooks-sweep": {
             "task": "requests_app.tasks.webhooks_sweep_task",

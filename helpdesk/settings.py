@@ -263,6 +263,7 @@ RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 RATELIMIT_FAIL_OPEN = True
 RATELIMIT_SUBMIT = env.str("RATELIMIT_SUBMIT", default="20/h")
 RATELIMIT_LOOKUP = env.str("RATELIMIT_LOOKUP", default="60/10m")
+RATELIMIT_FEEDBACK = env.str("RATELIMIT_FEEDBACK", default="20/h")
 # Behind the TLS proxy the client address is the last X-Forwarded-For hop the
 # proxy appended; set RATELIMIT_IP_META_KEY=HTTP_X_REAL_IP (or similar) there.
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
@@ -281,6 +282,23 @@ if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
 RETURN_WINDOW_SECONDS = env.int("RETURN_WINDOW_SECONDS", default=2 * 60 * 60)
 # Approved extensions (延期) per request.
 MAX_EXTENSIONS = env.int("MAX_EXTENSIONS", default=2)
+
+# 不满意 reopens a resolved request for rework (重办) this many times; after that
+# a supervisor decides (reopen again or close).
+MAX_REOPENS = env.int("MAX_REOPENS", default=2)
+# A resolved request nobody rated is closed by the system this long after 办结.
+FEEDBACK_AUTOCLOSE_SECONDS = env.int("FEEDBACK_AUTOCLOSE_SECONDS", default=3 * 24 * 60 * 60)
+FEEDBACK_AUTOCLOSE_SWEEP_SECONDS = env.int("FEEDBACK_AUTOCLOSE_SWEEP_SECONDS", default=10 * 60)
+# A unit is expected to accept (签收) a hand-over within this long (the dashboard's "accepted on time").
+ACCEPT_WITHIN_SECONDS = env.int("ACCEPT_WITHIN_SECONDS", default=60 * 60)
+
+# --- Public figures (/stats/) and the supervisors' dashboard ----------------
+# Rates computed from fewer cases than this are shown with their count, never ranked.
+STATS_MIN_SAMPLE = env.int("STATS_MIN_SAMPLE", default=20)
+# The figures are aggregate queries over the whole period: cache them briefly.
+STATS_CACHE_SECONDS = env.int("STATS_CACHE_SECONDS", default=300)
+# Beat recomputes them this often (shorter than the cache), so a visitor never waits for the queries.
+STATS_WARM_SECONDS = env.int("STATS_WARM_SECONDS", default=240)
 
 # Ticket numbers: prefix + local date + per-day counter (ZZ20260315-0042).
 TICKET_PREFIX = env.str("TICKET_PREFIX", default="ZZ")

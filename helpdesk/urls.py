@@ -8,5 +8,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/", include("dispatch.urls")),
     path("open311/v2/", include("requests_app.open311.urls")),
+    path("", include("dispatch.public_urls")),
     path("", include("requests_app.urls")),
 ]

@@ -22,7 +22,7 @@ from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
-from .models import Category, District, Urgency
+from .models import Category, District, Feedback, Urgency
 from .phones import phone_normalize
 from .photos import PhotoRejected, photo_clean
 
@@ -294,3 +294,23 @@ class LookupForm(forms.Form):
 
     def clean_ticket_number(self) -> str:
         return self.cleaned_data["ticket_number"].strip().upper()
+
+
+class FeedbackForm(forms.Form):
+    """回访: the citizen rates the result of a resolved request (满意 / 基本满意 / 不满意)."""
+
+    rating = forms.ChoiceField(
+        label=_("您对办理结果是否满意？"),
+        choices=Feedback.Rating.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        error_messages={"required": _("请选择满意、基本满意或不满意。")},
+    )
+    comment = forms.CharField(
+        label=_("意见（选填）"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_comment(self) -> str:
+        return _clean_text(self.cleaned_data.get("comment", ""), multiline=True)

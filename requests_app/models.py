@@ -315,6 +315,59 @@ class Event(models.Model):
         raise ValueError("Timeline events are never deleted.")
 
 
+class Feedback(models.Model):
+    """The citizen's verdict on one resolution (回访): online on the progress page or by a staff callback.
+
+    One row per (request, round): `round` is the request's `reopen_count` when the
+    result was rated, so each resolution (the first, and each after a rework)
+    is rated at most once. Written only by `dispatch.workflow` (actions `rate`
+    and `record_callback`), in the same transaction as its timeline event.
+    """
+
+    class Rating(models.TextChoices):
+        SATISFIED = "satisfied", _("满意")
+        BASIC = "basic", _("基本满意")
+        UNSATISFIED = "unsatisfied", _("不满意")
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("网上评价")
+        PHONE = "phone", _("电话回访")
+
+    request = models.ForeignKey(HelpRequest, on_delete=models.PROTECT, related_name="feedbacks")
+    round = models.PositiveSmallIntegerField(_("第几次办结"), default=0)
+    rating = models.CharField(_("评价"), max_length=16, choices=Rating.choices)
+    comment = models.TextField(_("意见"), blank=True, max_length=500)
+    channel = models.CharField(_("方式"), max_length=8, choices=Channel.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("回访人"),
+    )
+    created_at = models.DateTimeField(_("评价时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("回访评价")
+        verbose_name_plural = pgettext_lazy("plural", "回访评价")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "round"], name="feedback_one_per_resolution"),
+            models.CheckConstraint(
+                condition=Q(rating__in=["satisfied", "basic", "unsatisfied"]), name="feedback_rating_valid"
+            ),
+            models.CheckConstraint(condition=Q(channel__in=["online", "phone"]), name="feedback_channel_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}#{self.round}: {self.rating}"
+
+    @property
+    def is_satisfied(self) -> bool:
+        return self.rating in (self.Rating.SATISFIED, self.Rating.BASIC)
+
+
 class PrivateMediaStorage(FileSystemStorage):
     """Where citizens' photos live: PRIVATE_MEDIA_ROOT, outside STATIC_ROOT, with no URL of its own.
 

@@ -19,11 +19,11 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 
 from .crypto import keyed_hash
-from .models import Category, District, Event, HelpRequest, State
+from .models import Category, District, Event, Feedback, HelpRequest, State
 from .phones import phone_normalize
 
 _TRACK_SALT = "requests_app.track"
-TOTALS_CACHE_KEY = "requests_app:totals"
+TOTALS_CACHE_KEY = "requests_app:totals:v2"
 TOTALS_CACHE_SECONDS = 60
 ACTIVE_CHOICES_CACHE_KEY = "requests_app:active_choices"
 ACTIVE_CHOICES_CACHE_SECONDS = 30
@@ -74,6 +74,11 @@ def public_events(*, help_request: HelpRequest) -> list[Event]:
     )
 
 
+def feedback_current(*, help_request: HelpRequest) -> Feedback | None:
+    """The rating of the request's current resolution (one per resolution), if given."""
+    return Feedback.objects.filter(request=help_request, round=help_request.reopen_count).first()
+
+
 def deadlines_of(*, help_request: HelpRequest) -> list:
     return list(help_request.deadlines.order_by("due_at", "id"))
 
@@ -113,15 +118,31 @@ def active_category_by_code(*, code: str) -> Category | None:
     return next((c for c in active_choices().categories if c.code == code), None)
 
 
+# The figures' definitions, shared by the home page and /stats/ (dispatch.stats):
+RESOLVED_STATES = (State.RESOLVED, State.CLOSED)  # "解决事项": resolved, whether closed yet or not
+OPEN_STATES = (
+    State.SUBMITTED,
+    State.LISTED,
+    State.HANDED_OVER,
+    State.ACCEPTED,
+    State.RETURNED,
+    State.REOPENED,
+)
+# "上报急难愁盼": confirmed by staff as urgent or tagged 难/愁/盼 at triage.
+REPORTED = Q(is_urgent=True) | Q(tag_nan=True) | Q(tag_chou=True) | Q(tag_pan=True)
+
+
 @dataclass(frozen=True)
 class Totals:
     received: int
     resolved: int
     reported: int
+    open_now: int
+    closed: int
 
 
 def public_totals() -> Totals:
-    """Headline figures (received, resolved, 急难愁盼 reported), cached for a minute.
+    """All-time headline figures (received, resolved, 急难愁盼 reported, open now, closed), cached for a minute.
 
     One aggregate query over the table; the cache keeps it off every page view.
     """
@@ -132,8 +153,10 @@ def public_totals() -> Totals:
     # ones later found invalid or duplicate.
     agg = HelpRequest.objects.aggregate(
         received=Count("id"),
-        resolved=Count("id", filter=Q(state__in=[State.RESOLVED, State.CLOSED])),
-        reported=Count("id", filter=Q(is_urgent=True) | Q(tag_nan=True) | Q(tag_chou=True) | Q(tag_pan=True)),
+        resolved=Count("id", filter=Q(state__in=RESOLVED_STATES)),
+        reported=Count("id", filter=REPORTED),
+        open_now=Count("id", filter=Q(state__in=OPEN_STATES)),
+        closed=Count("id", filter=Q(state=State.CLOSED)),
     )
     totals = Totals(**agg)
     cache.set(TOTALS_CACHE_KEY, totals, TOTALS_CACHE_SECONDS)

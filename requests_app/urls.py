@@ -10,4 +10,5 @@ urlpatterns = [
     path("help/receipt/<str:token>/", views.receipt, name="receipt"),
     path("help/track/", views.track, name="track"),
     path("help/track/<str:token>/", views.track_token, name="track_token"),
+    path("poster/", views.poster, name="poster"),
 ]

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
 from . import selectors, services
-from .forms import HelpRequestForm, LookupForm
-from .models import Category, HelpRequest
+from .forms import FeedbackForm, HelpRequestForm, LookupForm
+from .models import Category, HelpRequest, State
 from .phones import name_mask, phone_mask
 
 
@@ -81,6 +81,8 @@ def _qr_svg(url: str) -> str:
 def _progress_context(request: HttpRequest, help_request: HelpRequest) -> dict:
     token = selectors.track_token_for(ticket_number=help_request.ticket_number)
     main = help_request.duplicate_of
+    feedback = selectors.feedback_current(help_request=help_request) if help_request.resolved_at else None
+    can_rate = help_request.state == State.RESOLVED and feedback is None
     return {
         "req": help_request,
         "token": token,
@@ -90,6 +92,9 @@ def _progress_context(request: HttpRequest, help_request: HelpRequest) -> dict:
         "deadlines": selectors.deadlines_of(help_request=help_request),
         "main_request": main,
         "main_token": selectors.track_token_for(ticket_number=main.ticket_number) if main else None,
+        # The rating form posts to dispatch (it runs the workflow); the token proves the citizen.
+        "feedback": feedback,
+        "feedback_form": FeedbackForm() if can_rate else None,
     }
 
 
@@ -135,3 +140,19 @@ def track_token(request: HttpRequest, token: str) -> HttpResponse:
     if help_request is None:
         raise Http404
     return render(request, "requests_app/progress.html", _progress_context(request, help_request))
+
+
+def poster(request: HttpRequest) -> HttpResponse:
+    """A printable A4 poster with the platform's QR codes (扫码进入平台求助), like the article's."""
+    submit_url = request.build_absolute_uri(reverse("requests_app:submit"))
+    track_url = request.build_absolute_uri(reverse("requests_app:track"))
+    return render(
+        request,
+        "requests_app/poster.html",
+        {
+            "submit_url": submit_url,
+            "track_url": track_url,
+            "submit_qr": _qr_svg(submit_url),
+            "track_qr": _qr_svg(track_url),
+        },
+    )

@@ -56,15 +56,18 @@ def test_worklist_columns_show_next_step_and_time_left(client, staff, make_reque
     assert req.ticket_number in html and "超时 1小时30分" in html
 
 
-def test_late_filter_ignores_met_and_waived_deadlines(client, staff, make_request):
+def test_late_filter_ignores_met_and_waived_deadlines_and_finished_requests(client, staff, make_request):
     late = make_request(State.LISTED)
     met = make_request(State.LISTED)
+    finished = make_request(State.CLOSED)  # e.g. closed without the citizen's rating
     past = timezone.now() - dt.timedelta(hours=2)
     Deadline.objects.filter(request__in=[late, met], kind="contact").update(due_at=past)
     Deadline.objects.filter(request=met, kind="contact").update(met_at=past)
+    Deadline.objects.filter(request=finished, kind="feedback").update(due_at=past, met_at=None)
     client.force_login(staff.supervisor)
     html = client.get(CHANGELIST, {"late": "1"}).content.decode()
     assert late.ticket_number in html and met.ticket_number not in html
+    assert finished.ticket_number not in html
 
 
 def test_search_by_phone_and_ticket(client, staff, make_request):

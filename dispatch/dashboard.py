@@ -1,0 +1,307 @@
+"""Reads for the supervisors' dashboard (考核): the per-unit table, what is late now, and the exports' rows.
+
+Scope: dispatchers and supervisors see every unit; a handler sees only the
+rows of their own units (`units_in_scope`); the late list and the request
+export go through `selectors.requests_visible_to`. Phones and names in exports
+are masked unless `requests_with_contact_flag` says the user may see them
+(the same rule as `selectors.contact_visible_to`, computed for all rows in the query).
+
+Definitions, for lead hand-overs (主办) made in the period:
+- received: hand-overs to the unit;
+- accepted on time: 签收 within `settings.ACCEPT_WITHIN_SECONDS` of the
+  hand-over, out of those accepted or still unaccepted (and not returned)
+  after that window;
+- solved on time: the 7-hour promise kept, out of kept + missed (as /stats/),
+  for requests whose active lead is the unit;
+- returned: hand-overs the unit returned (退单);
+- reopened: requests still with the unit that were reopened at least once;
+- satisfaction: (满意 + 基本满意) / ratings of those requests;
+- late now (not period-bound): open requests with the unit as active lead and
+  a promise past due, neither met nor waived.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from requests_app.models import Deadline, Feedback, HelpRequest
+from requests_app.phones import name_mask, phone_mask
+from requests_app.selectors import OPEN_STATES
+
+from . import selectors, workflow
+from .models import Assignment, Unit
+from .stats import SATISFIED, Rate
+from .workflow import Role
+
+LATE_LIST_LIMIT = 100
+
+
+@dataclass
+class UnitRow:
+    unit_id: int
+    name: str
+    received: int = 0
+    accepted_on_time: Rate = field(default_factory=Rate)
+    solved_on_time: Rate = field(default_factory=Rate)
+    returned: int = 0
+    reopened: int = 0
+    satisfaction: Rate = field(default_factory=Rate)
+    late_now: int = 0
+
+
+# column → (label, sort key); rates sort by their value, small samples last.
+COLUMNS = {
+    "name": "单位",
+    "received": "受理",
+    "accepted_on_time": "按时签收率",
+    "solved_on_time": "按时办结率",
+    "returned": "退单",
+    "reopened": "重办",
+    "satisfaction": "满意率",
+    "late_now": "当前超时",
+}
+RATE_COLUMNS = ("accepted_on_time", "solved_on_time", "satisfaction")
+
+
+def units_in_scope(*, user: AbstractBaseUser) -> list[Unit] | None:
+    """None for everyone (dispatchers, supervisors), else the handler's units (possibly empty)."""
+    user_roles = workflow.actor_roles(user)
+    if Role.DISPATCHER in user_roles or Role.SUPERVISOR in user_roles:
+        return None
+    if Role.HANDLER in user_roles:
+        return list(Unit.objects.filter(pk__in=workflow.actor_unit_ids(user)))
+    return []
+
+
+def _lead_in_period(prefix: str, since: dt.datetime, until: dt.datetime) -> FilteredRelation:
+    return FilteredRelation(
+        f"{prefix}assignments",
+        condition=Q(
+            **{
+                f"{prefix}assignments__is_active": True,
+                f"{prefix}assignments__role": Assignment.Role.LEAD,
+                f"{prefix}assignments__assigned_at__gte": since,
+                f"{prefix}assignments__assigned_at__lt": until,
+            }
+        ),
+    )
+
+
+def units_scorecard(
+    *, user: AbstractBaseUser, days: int, now: dt.datetime | None = None, order: str = "solved_on_time"
+) -> list[UnitRow]:
+    """The per-unit table for the last `days` days, sorted by `order` (prefix "-" for ascending)."""
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=days)
+    scope = units_in_scope(user=user)
+    units = Unit.objects.all() if scope is None else Unit.objects.filter(pk__in=[u.pk for u in scope])
+    rows = {u.pk: UnitRow(unit_id=u.pk, name=u.name) for u in units.order_by("kind", "order", "id")}
+    if not rows:
+        return []
+    unit_ids = list(rows)
+    window = dt.timedelta(seconds=settings.ACCEPT_WITHIN_SECONDS)
+
+    for g in (
+        Assignment.objects.filter(
+            role=Assignment.Role.LEAD, assigned_at__gte=since, assigned_at__lt=now, unit_id__in=unit_ids
+        )
+        .values("unit_id")
+        .annotate(
+            received=Count("id"),
+            accepted_ok=Count("id", filter=Q(accepted_at__lte=F("assigned_at") + window)),
+            accepted_n=Count(
+                "id",
+                filter=Q(accepted_at__isnull=False)
+                | Q(accepted_at__isnull=True, returned_at__isnull=True, assigned_at__lt=now - window),
+            ),
+            returned=Count("id", filter=Q(returned_at__isnull=False)),
+            reopened=Count("id", filter=Q(is_active=True, request__reopen_count__gt=0)),
+        )
+        .order_by()
+    ):
+        row = rows[g["unit_id"]]
+        row.received, row.returned, row.reopened = g["received"], g["returned"], g["reopened"]
+        row.accepted_on_time = Rate(g["accepted_ok"], g["accepted_n"])
+
+    for g in (
+        Deadline.objects.filter(kind=Deadline.Kind.RESOLVE)
+        .annotate(lead=_lead_in_period("request__", since, now))
+        .filter(lead__unit_id__in=unit_ids)
+        .values("lead__unit_id")
+        .annotate(
+            kept=Count("id", filter=Q(met_at__lte=F("due_at"))),
+            missed=Count(
+                "id", filter=Q(met_at__gt=F("due_at")) | Q(met_at__isnull=True, waived_at__isnull=True, due_at__lt=now)
+            ),
+        )
+        .order_by()
+    ):
+        rows[g["lead__unit_id"]].solved_on_time = Rate(g["kept"], g["kept"] + g["missed"])
+
+    for g in (
+        Feedback.objects.annotate(lead=_lead_in_period("request__", since, now))
+        .filter(lead__unit_id__in=unit_ids)
+        .values("lead__unit_id")
+        .annotate(n=Count("id"), good=Count("id", filter=Q(rating__in=SATISFIED)))
+        .order_by()
+    ):
+        rows[g["lead__unit_id"]].satisfaction = Rate(g["good"], g["n"])
+
+    late = Deadline.objects.filter(request=OuterRef("request_id"), due_at__lt=now, met_at__isnull=True,
+                                   waived_at__isnull=True)  # fmt: skip
+    for g in (
+        Assignment.objects.filter(
+            is_active=True, role=Assignment.Role.LEAD, unit_id__in=unit_ids, request__state__in=OPEN_STATES
+        )
+        .filter(Exists(late))
+        .values("unit_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        rows[g["unit_id"]].late_now = g["n"]
+
+    return units_sort(rows=list(rows.values()), order=order)
+
+
+def units_sort(*, rows: list[UnitRow], order: str) -> list[UnitRow]:
+    """Sort by a column; numbers and rates high first ("-" reverses); small-sample rates always last."""
+    ascending = order.startswith("-")
+    column = order.lstrip("-")
+    if column not in COLUMNS:
+        column, ascending = "solved_on_time", False
+    if column == "name":
+        return sorted(rows, key=lambda r: r.name, reverse=ascending)
+    if column in RATE_COLUMNS:
+        big = [r for r in rows if not getattr(r, column).is_small]
+        small = [r for r in rows if getattr(r, column).is_small]
+        big.sort(key=lambda r: getattr(r, column).hits / getattr(r, column).n, reverse=not ascending)
+        small.sort(key=lambda r: (-getattr(r, column).n, r.name))
+        return big + small
+    return sorted(rows, key=lambda r: getattr(r, column), reverse=not ascending)
+
+
+def requests_late_now(*, user: AbstractBaseUser, now: dt.datetime | None = None) -> list[HelpRequest]:
+    """Open requests with a promise past due, most late first, within the user's scope (at most 100)."""
+    now = now or timezone.now()
+    overdue = Deadline.objects.filter(request=OuterRef("pk"), due_at__lt=now, met_at__isnull=True,
+                                      waived_at__isnull=True).order_by("due_at")  # fmt: skip
+    qs = selectors.requests_visible_to(user=user).filter(state__in=OPEN_STATES)
+    qs = selectors.requests_late(queryset=qs, now=now)
+    late = list(
+        qs.annotate(
+            overdue_since=Subquery(overdue.values("due_at")[:1]),
+            overdue_kind=Subquery(overdue.values("kind")[:1]),
+            lead_unit_name=Subquery(
+                Assignment.objects.filter(request=OuterRef("pk"), is_active=True, role=Assignment.Role.LEAD).values(
+                    "unit__name"
+                )[:1]
+            ),
+        )
+        .select_related("category", "district")
+        .only("ticket_number", "title", "state", "created_at", "category__name", "district__name")
+        .order_by("overdue_since", "pk")[:LATE_LIST_LIMIT]
+    )
+    for req in late:
+        req.overdue_label = Deadline.Kind(req.overdue_kind).label
+    return late
+
+
+# --- Exports -------------------------------------------------------------------------
+
+EXPORT_MAX_ROWS = 100_000
+
+REQUEST_EXPORT_HEADER = [
+    "编号", "提交时间", "状态", "类别", "区县(市)", "主办单位", "急", "难", "愁", "盼",
+    "标题", "姓名", "联系电话", "首次联系时间", "办结时间", "销号时间", "重办次数", "最近评价",
+]  # fmt: skip
+
+
+def requests_with_contact_flag(*, queryset: QuerySet[HelpRequest], user: AbstractBaseUser) -> QuerySet[HelpRequest]:
+    """Annotate `contact_visible`: `selectors.contact_visible_to` for every row, in the same query."""
+    from django.db.models import BooleanField, Value
+
+    user_roles = workflow.actor_roles(user)
+    if Role.DISPATCHER in user_roles or Role.SUPERVISOR in user_roles:
+        return queryset.annotate(contact_visible=Value(True, output_field=BooleanField()))
+    if Role.HANDLER not in user_roles:
+        return queryset.annotate(contact_visible=Value(False, output_field=BooleanField()))
+    mine = Assignment.objects.filter(
+        request=OuterRef("pk"),
+        is_active=True,
+        role=Assignment.Role.LEAD,
+        unit_id__in=list(workflow.actor_unit_ids(user)),
+    )
+    return queryset.annotate(contact_visible=Exists(mine))
+
+
+def _local(value: dt.datetime | None) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def request_export_rows(*, queryset: QuerySet[HelpRequest], user: AbstractBaseUser) -> Iterator[list]:
+    """The export's rows for an already scoped and filtered queryset, contact masked where required."""
+    qs = requests_with_contact_flag(queryset=queryset, user=user).annotate(
+        export_lead=Subquery(
+            Assignment.objects.filter(request=OuterRef("pk"), is_active=True, role=Assignment.Role.LEAD).values(
+                "unit__name"
+            )[:1]
+        ),
+        export_rating=Subquery(Feedback.objects.filter(request=OuterRef("pk")).order_by("-round").values("rating")[:1]),
+    )
+    ratings = dict(Feedback.Rating.choices)
+    for r in (
+        qs.select_related("category", "district")
+        .order_by("-created_at", "-id")[:EXPORT_MAX_ROWS]
+        .iterator(chunk_size=2000)
+    ):
+        visible = r.contact_visible
+        yield [
+            r.ticket_number,
+            _local(r.created_at),
+            str(r.get_state_display()),
+            r.category.name,
+            r.district.name,
+            r.export_lead or "",
+            *("是" if flag else "" for flag in (r.is_urgent, r.tag_nan, r.tag_chou, r.tag_pan)),
+            r.title,
+            r.name if visible else name_mask(r.name),
+            r.phone if visible else phone_mask(r.phone),
+            _local(r.first_contact_at),
+            _local(r.resolved_at),
+            _local(r.closed_at),
+            r.reopen_count,
+            str(ratings.get(r.export_rating, "")),
+        ]
+
+
+UNIT_EXPORT_HEADER = [
+    "单位", "受理", "按时签收", "签收样本", "按时签收率%", "按时办结", "办结样本", "按时办结率%",
+    "退单", "重办", "满意", "评价数", "满意率%", "当前超时",
+]  # fmt: skip
+
+
+def unit_export_rows(*, rows: list[UnitRow]) -> Iterator[list]:
+    for r in rows:
+        yield [
+            r.name,
+            r.received,
+            r.accepted_on_time.hits,
+            r.accepted_on_time.n,
+            "" if r.accepted_on_time.percent is None else r.accepted_on_time.percent,
+            r.solved_on_time.hits,
+            r.solved_on_time.n,
+            "" if r.solved_on_time.percent is None else r.solved_on_time.percent,
+            r.returned,
+            r.reopened,
+            r.satisfaction.hits,
+            r.satisfaction.n,
+            "" if r.satisfaction.percent is None else r.satisfaction.percent,
+            r.late_now,
+        ]

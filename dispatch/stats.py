@@ -1,0 +1,338 @@
+"""Public figures for /stats/: totals, on-time rates of the four promises, satisfaction, by channel/district/unit.
+
+Selectors only (reads). Definitions (the README's "Public figures" section says the same):
+
+- The period is a cohort: requests *submitted* in the last N days (7/30/365),
+  counted by their state and deadlines now.
+- A promise is kept when its deadline was met at or before its due time;
+  missed when met late, or still unmet and unwaived after its due time.
+  Waived promises (not urgent after triage, invalid, duplicate) and promises
+  still running (not due yet) count in neither: rate = kept / (kept + missed).
+- Satisfaction = (满意 + 基本满意) / all ratings (online and 电话回访), one rating
+  per resolution, for the period's requests.
+- Unit = the lead unit (主办) of the request's active hand-over; requests not
+  handed over have none.
+- A rate from fewer than `settings.STATS_MIN_SAMPLE` cases is shown with its
+  count and never ranked.
+
+Cost: four aggregate queries over the period's rows (requests, deadlines and
+ratings, each grouped by channel × district × lead unit and joined to the
+active lead; one per day for the trend) plus three small name look-ups; the
+result is cached for `settings.STATS_CACHE_SECONDS`. See bench/stats_million.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, F, FilteredRelation, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from requests_app.models import Category, Deadline, District, Feedback, HelpRequest, State
+from requests_app.selectors import OPEN_STATES, REPORTED, RESOLVED_STATES, Totals, public_totals
+
+from .models import Unit
+
+PERIODS = (7, 30, 365)
+DEFAULT_PERIOD = 30
+KINDS = (Deadline.Kind.CONTACT, Deadline.Kind.URGENT, Deadline.Kind.RESOLVE, Deadline.Kind.FEEDBACK)
+RANK_BY = Deadline.Kind.RESOLVE  # tables are ranked by "solved within 7 hours"
+SATISFIED = (Feedback.Rating.SATISFIED, Feedback.Rating.BASIC)
+CACHE_KEY = "dispatch:stats:{days}"
+DIMS = ("category_id", "district_id", "lead__unit_id")
+
+
+@dataclass(frozen=True)
+class Rate:
+    """hits out of n, with the small-sample rule."""
+
+    hits: int = 0
+    n: int = 0
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.hits / self.n, 1) if self.n else None
+
+    @property
+    def is_small(self) -> bool:
+        return self.n < settings.STATS_MIN_SAMPLE
+
+    def __add__(self, other: Rate) -> Rate:
+        return Rate(self.hits + other.hits, self.n + other.n)
+
+
+@dataclass
+class Row:
+    """One line of a breakdown (a channel, a district, a unit), or the period's total."""
+
+    key: int | None = None
+    label: str = ""
+    received: int = 0
+    resolved: int = 0
+    reported: int = 0
+    open_now: int = 0
+    closed: int = 0
+    on_time: dict[str, Rate] = field(default_factory=lambda: {k: Rate() for k in KINDS})
+    satisfaction: Rate = field(default_factory=Rate)
+    rank: int | None = None
+
+    def add(self, other: Row) -> None:
+        for name in ("received", "resolved", "reported", "open_now", "closed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for k in KINDS:
+            self.on_time[k] = self.on_time[k] + other.on_time[k]
+        self.satisfaction = self.satisfaction + other.satisfaction
+
+    @property
+    def rates(self) -> list[Rate]:
+        return [self.on_time[k] for k in KINDS]
+
+
+@dataclass
+class Figures:
+    days: int
+    since: dt.datetime
+    until: dt.datetime
+    all_time: Totals
+    period: Row
+    by_channel: list[Row]
+    by_district: list[Row]
+    by_unit: list[Row]
+    trend: list[tuple[dt.date, int, int]]  # (local day, received, resolved of those)
+
+
+def period_days(value: object) -> int:
+    """The period picker's value, or the default for anything else."""
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        return DEFAULT_PERIOD
+    return days if days in PERIODS else DEFAULT_PERIOD
+
+
+KEPT = Q(met_at__lte=F("due_at"))
+
+
+def _missed(now: dt.datetime) -> Q:
+    return Q(met_at__gt=F("due_at")) | Q(met_at__isnull=True, waived_at__isnull=True, due_at__lt=now)
+
+
+def _lead() -> FilteredRelation:
+    return FilteredRelation("assignments", condition=Q(assignments__is_active=True, assignments__role="lead"))
+
+
+def _request_groups(*, since: dt.datetime, until: dt.datetime) -> list[dict]:
+    """One GROUP BY (channel, district, lead unit) over the period's requests.
+
+    The lead is a LEFT JOIN on the one-active-lead unique index: no row is multiplied.
+    """
+    return list(
+        HelpRequest.objects.filter(created_at__gte=since, created_at__lt=until)
+        .annotate(lead=_lead())
+        .values("category_id", "district_id", "lead__unit_id")
+        .annotate(
+            received=Count("id"),
+            resolved=Count("id", filter=Q(state__in=RESOLVED_STATES)),
+            reported=Count("id", filter=REPORTED),
+            open_now=Count("id", filter=Q(state__in=OPEN_STATES)),
+            closed=Count("id", filter=Q(state=State.CLOSED)),
+        )
+        .order_by()
+    )
+
+
+def _deadline_groups(*, since: dt.datetime, until: dt.datetime, now: dt.datetime) -> list[dict]:
+    """One GROUP BY (kind, channel, district, lead unit) over the period's deadlines: kept and missed."""
+    return list(
+        Deadline.objects.filter(request__created_at__gte=since, request__created_at__lt=until)
+        .annotate(
+            lead=FilteredRelation(
+                "request__assignments",
+                condition=Q(request__assignments__is_active=True, request__assignments__role="lead"),
+            )
+        )
+        .values("kind", "request__category_id", "request__district_id", "lead__unit_id")
+        .annotate(kept=Count("id", filter=KEPT), missed=Count("id", filter=_missed(now)))
+        .order_by()
+    )
+
+
+def _feedback_groups(*, since: dt.datetime, until: dt.datetime) -> list[dict]:
+    return list(
+        Feedback.objects.filter(request__created_at__gte=since, request__created_at__lt=until)
+        .annotate(
+            lead=FilteredRelation(
+                "request__assignments",
+                condition=Q(request__assignments__is_active=True, request__assignments__role="lead"),
+            )
+        )
+        .values("request__category_id", "request__district_id", "lead__unit_id")
+        .annotate(n=Count("id"), good=Count("id", filter=Q(rating__in=SATISFIED)))
+        .order_by()
+    )
+
+
+def _trend(*, since: dt.datetime, until: dt.datetime) -> list[tuple[dt.date, int, int]]:
+    tz = ZoneInfo(settings.TIME_ZONE)
+    rows = (
+        HelpRequest.objects.filter(created_at__gte=since, created_at__lt=until)
+        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .values("day")
+        .annotate(received=Count("id"), resolved=Count("id", filter=Q(state__in=RESOLVED_STATES)))
+        .order_by("day")
+    )
+    by_day = {r["day"]: (r["received"], r["resolved"]) for r in rows}
+    first, last = since.astimezone(tz).date(), (until - dt.timedelta(microseconds=1)).astimezone(tz).date()
+    days = []
+    day = first
+    while day <= last:
+        received, resolved = by_day.get(day, (0, 0))
+        days.append((day, received, resolved))
+        day += dt.timedelta(days=1)
+    return days
+
+
+def rows_rank(*, rows: Iterable[Row], by: str = RANK_BY) -> list[Row]:
+    """Rank rows by one promise's on-time rate; rows with a small sample come after, unranked.
+
+    Ties keep the same rank; among equal rates the bigger sample comes first.
+    """
+    rows = list(rows)
+    ranked = sorted(
+        (r for r in rows if not r.on_time[by].is_small),
+        key=lambda r: (-r.on_time[by].hits / r.on_time[by].n, -r.on_time[by].n, r.label),
+    )
+    previous, rank = None, 0
+    for position, row in enumerate(ranked, start=1):
+        rate = row.on_time[by].hits / row.on_time[by].n
+        if rate != previous:
+            rank, previous = position, rate
+        row.rank = rank
+    small = sorted((r for r in rows if r.on_time[by].is_small), key=lambda r: (-r.received, r.label))
+    for row in small:
+        row.rank = None
+    return ranked + small
+
+
+def figures_compute(*, days: int, now: dt.datetime | None = None) -> Figures:
+    """Compute every figure on /stats/ for the last `days` days (uncached)."""
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=days)
+    # Finest grain: (channel, district, lead unit); the totals and the three breakdowns are sums of it.
+    cells: dict[tuple, Row] = defaultdict(Row)
+    for g in _request_groups(since=since, until=now):
+        cell = cells[(g["category_id"], g["district_id"], g["lead__unit_id"])]
+        for name in ("received", "resolved", "reported", "open_now", "closed"):
+            setattr(cell, name, g[name])
+    for g in _deadline_groups(since=since, until=now, now=now):
+        cell = cells[(g["request__category_id"], g["request__district_id"], g["lead__unit_id"])]
+        cell.on_time[g["kind"]] = Rate(g["kept"], g["kept"] + g["missed"])
+    for g in _feedback_groups(since=since, until=now):
+        cell = cells[(g["request__category_id"], g["request__district_id"], g["lead__unit_id"])]
+        cell.satisfaction = Rate(g["good"], g["n"])
+
+    period = Row(label="")
+    dims: dict[str, dict[int | None, Row]] = {name: defaultdict(Row) for name in DIMS}
+    for key, cell in cells.items():
+        period.add(cell)
+        for position, name in enumerate(DIMS):
+            dims[name][key[position]].add(cell)
+
+    labels = {
+        "category_id": dict(Category.objects.values_list("pk", "name")),
+        "district_id": dict(District.objects.values_list("pk", "name")),
+        "lead__unit_id": dict(Unit.objects.values_list("pk", "name")),
+    }
+
+    def breakdown(dim: str) -> list[Row]:
+        rows = []
+        for key, row in dims[dim].items():
+            if key is None:  # requests not handed over have no unit
+                continue
+            row.key, row.label = key, labels[dim].get(key, "")
+            rows.append(row)
+        return rows_rank(rows=rows)
+
+    return Figures(
+        days=days,
+        since=since,
+        until=now,
+        all_time=public_totals(),
+        period=period,
+        by_channel=breakdown("category_id"),
+        by_district=breakdown("district_id"),
+        by_unit=breakdown("lead__unit_id"),
+        trend=_trend(since=since, until=now),
+    )
+
+
+def figures_warm() -> None:
+    """Recompute every period's figures into the cache (beat runs this, so visitors rarely wait)."""
+    for days in PERIODS:
+        cache.set(CACHE_KEY.format(days=days), figures_compute(days=days), settings.STATS_CACHE_SECONDS)
+
+
+def figures_get(*, days: int) -> Figures:
+    """The /stats/ figures, cached briefly: they are aggregates over the whole period."""
+    key = CACHE_KEY.format(days=days)
+    figures = cache.get(key)
+    if figures is None:
+        figures = figures_compute(days=days)
+        cache.set(key, figures, settings.STATS_CACHE_SECONDS)
+    return figures
+
+
+# --- The trend chart: an SVG drawn on the server (no script, no network) -------------
+
+CHART_W, CHART_H, PAD_L, PAD_B, PAD_T = 640, 180, 36, 22, 8
+
+
+def trend_svg(*, trend: list[tuple[dt.date, int, int]], title: str, received_label: str, resolved_label: str) -> str:
+    """Bars of requests received per day, the resolved part of each bar in red.
+
+    Only numbers and dates go into the markup, plus the labels, which are escaped.
+    Presentation attributes, never `style`, so the strict CSP allows it.
+    """
+    from django.utils.html import escape
+
+    n = max(len(trend), 1)
+    top = max([r for _, r, _ in trend] + [1])
+    plot_w, plot_h = CHART_W - PAD_L - 4, CHART_H - PAD_B - PAD_T
+    step = plot_w / n
+    bar = max(step * 0.8, 0.5)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {CHART_W} {CHART_H}" role="img" '
+        f'class="trend-chart" aria-label="{escape(title)}"><title>{escape(title)}</title>',
+        f'<line x1="{PAD_L}" y1="{PAD_T + plot_h}" x2="{CHART_W - 4}" y2="{PAD_T + plot_h}" stroke="#adb5bd"/>',
+        f'<text x="{PAD_L - 4}" y="{PAD_T + 8}" text-anchor="end" font-size="10" fill="#6c757d">{top}</text>',
+        f'<text x="{PAD_L - 4}" y="{PAD_T + plot_h}" text-anchor="end" font-size="10" fill="#6c757d">0</text>',
+    ]
+    for i, (day, received, resolved) in enumerate(trend):
+        x = PAD_L + i * step + (step - bar) / 2
+        h_all = plot_h * received / top
+        h_res = plot_h * resolved / top
+        parts.append(
+            f'<rect x="{x:.1f}" y="{PAD_T + plot_h - h_all:.1f}" width="{bar:.1f}" height="{h_all:.1f}" '
+            f'fill="#ced4da"><title>{day:%m-%d} {escape(received_label)} {received}</title></rect>'
+        )
+        if resolved:
+            parts.append(
+                f'<rect x="{x:.1f}" y="{PAD_T + plot_h - h_res:.1f}" width="{bar:.1f}" height="{h_res:.1f}" '
+                f'fill="#dc3545"><title>{day:%m-%d} {escape(resolved_label)} {resolved}</title></rect>'
+            )
+    if trend:
+        y = CHART_H - 6
+        parts.append(f'<text x="{PAD_L}" y="{y}" font-size="10" fill="#6c757d">{trend[0][0]:%Y-%m-%d}</text>')
+        parts.append(
+            f'<text x="{CHART_W - 4}" y="{y}" text-anchor="end" font-size="10" fill="#6c757d">'
+            f"{trend[-1][0]:%Y-%m-%d}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
