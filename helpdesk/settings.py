@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "captcha",
     "requests_app",
     "dispatch",
 ]
@@ -273,6 +274,12 @@ LOOKUP_LOCK_SECONDS = env.int("LOOKUP_LOCK_SECONDS", default=15 * 60)
 # Bots fill a form faster than a person can: submissions sooner than this after
 # the form was shown are refused (0 turns the check off).
 FORM_MIN_FILL_SECONDS = env.int("FORM_MIN_FILL_SECONDS", default=3)
+# An image CAPTCHA on the request form (django-simple-captcha: drawn on the
+# server with a bundled font, no outside service), for times of heavy abuse.
+CAPTCHA_ENABLED = env.bool("CAPTCHA_ENABLED", default=False)
+CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"
+CAPTCHA_LENGTH = 4
+CAPTCHA_TIMEOUT = 10  # minutes
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     # One process's memory is fine for `make run` and tests; production sets CACHE_URL.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]

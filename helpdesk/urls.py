@@ -6,6 +6,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("captcha/", include("captcha.urls")),
     path("staff/", include("dispatch.urls")),
     path("open311/v2/", include("requests_app.open311.urls")),
     path("", include("dispatch.public_urls")),

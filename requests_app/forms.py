@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 
+from captcha.fields import CaptchaField
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout
 from django import forms
@@ -206,6 +207,12 @@ class HelpRequestForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("submit_token", uuid.uuid4())
             self.initial["shown_at"] = signing.dumps(time.time(), salt=_SHOWN_AT_SALT)
+        if self.bot_checks and settings.CAPTCHA_ENABLED:
+            self.fields["captcha"] = CaptchaField(
+                label=_("验证码"),
+                help_text=_("请输入图片中的字符（不区分大小写）。"),
+                error_messages={"invalid": _("验证码不正确，请重新输入。"), "required": _("请输入验证码。")},
+            )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

@@ -111,3 +111,29 @@ def test_a_missing_or_forged_stamp_gets_a_fresh_one_so_the_citizen_can_resend(cl
     fresh = response.context["form"].data["shown_at"]
     assert signing.loads(fresh, salt=_SHOWN_AT_SALT)
     assert HelpRequest.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_offline_captcha_can_be_switched_on(client, settings):
+    from captcha.models import CaptchaStore
+
+    settings.CAPTCHA_ENABLED = True
+    html = client.get("/help/new/").content.decode()
+    assert 'name="captcha_0"' in html and "/captcha/image/" in html
+    key = CaptchaStore.objects.latest("expiration").hashkey
+    image = client.get(f"/captcha/image/{key}/")
+    assert image.status_code == 200 and image["Content-Type"] == "image/png"  # drawn here, no outside service
+
+    wrong = client.post("/help/new/", valid_data(captcha_0=key, captcha_1="xxxx", title="验证码测试"))
+    assert "验证码不正确" in wrong.content.decode() and "验证码测试" in wrong.content.decode()
+    assert HelpRequest.objects.count() == 0
+
+    key = CaptchaStore.objects.latest("expiration").hashkey  # the re-rendered form's new challenge
+    answer = CaptchaStore.objects.get(hashkey=key).response
+    assert client.post("/help/new/", valid_data(captcha_0=key, captcha_1=answer.upper())).status_code == 302
+    assert HelpRequest.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_without_the_switch_there_is_no_captcha(client):
+    assert 'name="captcha_0"' not in client.get("/help/new/").content.decode()
