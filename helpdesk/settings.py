@@ -74,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "helpdesk.context_processors.layout_urls",
             ],
         },
     },
@@ -156,7 +157,7 @@ STORAGES = {
             "STATICFILES_BACKEND",
             default="django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage",
+            else "helpdesk.storage.CachedUrlManifestStaticFilesStorage",
         )
     },
 }

@@ -81,13 +81,16 @@ def _qr_svg(url: str) -> str:
 def _progress_context(request: HttpRequest, help_request: HelpRequest) -> dict:
     token = selectors.track_token_for(ticket_number=help_request.ticket_number)
     main = help_request.duplicate_of
+    progress = selectors.progress_of(help_request=help_request)
     return {
         "req": help_request,
         "token": token,
         "masked_name": name_mask(help_request.name),
         "masked_phone": phone_mask(help_request.phone),
-        "events": selectors.public_events(help_request=help_request),
-        "deadlines": selectors.deadlines_of(help_request=help_request),
+        "state_label": progress.state_label,
+        "submitted_at": progress.submitted_at,
+        "events": progress.timeline,
+        "deadlines": progress.deadlines,
         "main_request": main,
         "main_token": selectors.track_token_for(ticket_number=main.ticket_number) if main else None,
     }
