@@ -74,7 +74,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "helpdesk.context_processors.layout_urls",
             ],
         },
     },
@@ -157,7 +156,7 @@ STORAGES = {
             "STATICFILES_BACKEND",
             default="django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "helpdesk.storage.CachedUrlManifestStaticFilesStorage",
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage",
         )
     },
 }
