@@ -78,7 +78,10 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list.values("pk")[:COUNT_CAP].count()
+        # Unordered: with the list's ORDER BY kept, PostgreSQL sorts every
+        # matching row before the LIMIT (0.7 s for one unit's 35k requests at a
+        # million); without it the scan stops after COUNT_CAP rows.
+        return self.object_list.values("pk").order_by()[:COUNT_CAP].count()
 
 
 # --- Filters --------------------------------------------------------------------------
@@ -478,7 +481,13 @@ class HelpRequestAdmin(admin.ModelAdmin):
         phone = phone_normalize(search_term)
         if phone:
             return queryset.filter(phone_hash=keyed_hash(phone)), False
-        return super().get_search_results(request, queryset, search_term.strip().upper())
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        # Exact match on the unique index: admin's "=ticket_number" would compare
+        # UPPER(ticket_number), which no index serves (0.8 s at a million rows).
+        # Numbers are stored upper-case; the term as typed covers a custom prefix.
+        return queryset.filter(ticket_number__in={term, term.upper()}), False
 
     @admin.display(description=_("下一步"))
     def next_step(self, obj: HelpRequest) -> str:

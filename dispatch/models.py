@@ -191,7 +191,8 @@ class Notification(models.Model):
     """One message to one recipient, recorded before it is sent (a transactional outbox).
 
     Rows are written in the same transaction as what caused them (a breach, a
-    hand-over) and sent afterwards by `dispatch.tasks.notification_send_task`;
+    hand-over) and sent afterwards by `dispatch.tasks.notification_send_task` (or
+    `notifications_send_many_task` for a chunk queued together);
     rows the broker never received are sent by the periodic flush. A row is
     sent at most once: sending locks it and re-checks that it is still queued.
     """

@@ -4,9 +4,12 @@ How a notification travels:
 1. A service decides to notify and calls `notifications_queue` INSIDE the
    transaction that caused it (a breach, a hand-over). The rows commit or
    roll back with their cause: a transactional outbox.
-2. On commit, one `notification_send_task` per row is published. A broker
-   outage at that moment is logged, never raised: the caller (a citizen's
-   submission, a sweep) must not fail because of the queue.
+2. On commit, the rows' send tasks are published: `notification_send_task`
+   for a single row, `notifications_send_many_task` per PUBLISH_CHUNK rows
+   otherwise (a sweep queues hundreds at once; one message per row cost more
+   than the rest of the sweep). A broker outage at that moment is logged,
+   never raised: the caller (a citizen's submission, a sweep) must not fail
+   because of the queue.
 3. `notification_send` locks the row, returns quietly unless it is still
    queued, sends it through its channel and records sent / failed.
 4. `notifications_flush`, run periodically by beat, sends queued rows older
@@ -44,6 +47,10 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 # Rows queued longer than this are sent by the flush (their task was lost).
 FLUSH_AFTER = dt.timedelta(seconds=60)
+# Rows per published task when many are queued together: few enough that one
+# task sends them well within its time limit, many enough that a sweep's batch
+# costs a handful of publishes.
+PUBLISH_CHUNK = 50
 
 
 # --- Channels ----------------------------------------------------------------
@@ -173,23 +180,29 @@ def notifications_queue(*, messages: Iterable[Message], now: dt.datetime | None 
 
 
 def notifications_publish(*, ids: list[int]) -> int:
-    """Publish one send task per id. Never raises: a lost publish is caught by the flush.
+    """Publish the send tasks for these rows. Never raises: a lost publish is caught by the flush.
 
-    Stops at the first broker error, so an outage costs one connection
-    timeout, not one per row. Returns how many were published.
+    One `notification_send_task` for a single row; otherwise one
+    `notifications_send_many_task` per PUBLISH_CHUNK rows. Stops at the first
+    broker error, so an outage costs one connection timeout, not one per
+    message. Returns how many rows were published.
     """
-    from .tasks import notification_send_task  # tasks import services, not the reverse
+    from .tasks import notification_send_task, notifications_send_many_task  # tasks import services, not the reverse
 
     published = 0
-    for notification_id in ids:
+    for start in range(0, len(ids), PUBLISH_CHUNK):
+        chunk = ids[start : start + PUBLISH_CHUNK]
         try:
-            notification_send_task.delay(notification_id)
+            if len(chunk) == 1:
+                notification_send_task.delay(chunk[0])
+            else:
+                notifications_send_many_task.delay(chunk)
         except Exception:  # the broker is down or refusing: the flush will send these rows
             logger.warning(
                 "Broker unavailable: %d notification(s) left queued for the flush", len(ids) - published, exc_info=True
             )
             break
-        published += 1
+        published += len(chunk)
     return published
 
 

@@ -75,5 +75,45 @@ def notification_send_task(self, notification_id: int) -> str | None:  # noqa: A
         return None
     if notification.state == Notification.State.QUEUED and notification.attempts < MAX_ATTEMPTS:
         # The channel failed but may recover: short, bounded backoff; the flush is the safety net.
-        raise self.retry(countdown=min(300, 10 * 2 ** (notification.attempts - 1)))
+        raise self.retry(countdown=_retry_countdown(notification.attempts))
     return notification.state
+
+
+def _retry_countdown(attempts: int) -> int:
+    return min(300, 10 * 2 ** (attempts - 1))
+
+
+@shared_task(
+    acks_late=True,
+    time_limit=300,
+    soft_time_limit=280,
+    autoretry_for=TRANSIENT_DB_ERRORS,
+    max_retries=3,
+    retry_backoff=5,
+    retry_backoff_max=60,
+    retry_jitter=True,
+)
+def notifications_send_many_task(notification_ids: list[int]) -> int:
+    """Send a chunk of notifications queued together (a sweep's batch); returns how many are sent.
+
+    Each row is sent at most once (`notification_send` locks it and skips rows
+    no longer queued), so a redelivered or retried chunk only sends what is
+    left. A row whose channel failed gets its own retrying
+    `notification_send_task`; rows left unsent when the time limit strikes
+    stay queued for the flush.
+    """
+    sent = 0
+    for notification_id in notification_ids:
+        notification = notification_send(notification_id=notification_id)
+        if notification is None:
+            continue
+        if notification.state == Notification.State.SENT:
+            sent += 1
+        elif notification.state == Notification.State.QUEUED and notification.attempts < MAX_ATTEMPTS:
+            try:
+                notification_send_task.apply_async(
+                    args=[notification_id], countdown=_retry_countdown(notification.attempts)
+                )
+            except Exception:  # the broker is away: the row stays queued and the flush retries it
+                logger.warning("Could not queue the retry of notification %s", notification_id, exc_info=True)
+    return sent

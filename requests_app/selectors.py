@@ -12,14 +12,17 @@ ACTIVE_CHOICES_CACHE_SECONDS.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.core import signing
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .crypto import keyed_hash
-from .models import Category, District, Event, Feedback, HelpRequest, State
+from .models import Category, Deadline, District, Event, Feedback, HelpRequest, State
 from .phones import phone_normalize
 
 _TRACK_SALT = "requests_app.track"
@@ -81,6 +84,88 @@ def feedback_current(*, help_request: HelpRequest) -> Feedback | None:
 
 def deadlines_of(*, help_request: HelpRequest) -> list:
     return list(help_request.deadlines.order_by("due_at", "id"))
+
+
+# --- The progress page, ready to print ----------------------------------------
+#
+# The public progress page is the lookup's whole cost beyond its three SELECTs,
+# so what it shows is computed here once, in Python, instead of through
+# template filters (localtime|date builds a DateFormat per value) and
+# get_FOO_display (rebuilds and translates every choice per call).
+
+
+def local_minute(moment: dt.datetime | None) -> str:
+    """`moment` in the site's time zone as "YYYY-MM-DD HH:MM" (the template's date:"Y-m-d H:i"); "" for None."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+@dataclass(frozen=True)
+class TimelineLine:
+    kind: str
+    at: str
+    unit_name: str
+    message: str
+    note: str
+
+
+@dataclass(frozen=True)
+class DeadlineLine:
+    kind: str
+    label: str
+    status: str  # met / missed / running / waived (Deadline.status)
+    status_label: str
+    tone: str  # the badge's Bootstrap colour
+    due: str
+    met: str  # "" while not met
+
+
+def _deadline_statuses() -> dict[str, tuple[str, str]]:
+    return {
+        "met": (_("按时完成"), "success"),
+        "missed": (_("已超时"), "warning"),
+        "waived": (_("不适用"), "secondary"),
+        "running": (_("进行中"), "info"),
+    }
+
+
+@dataclass(frozen=True)
+class Progress:
+    state_label: str
+    submitted_at: str
+    timeline: list[TimelineLine]
+    deadlines: list[DeadlineLine]
+
+
+def progress_of(*, help_request: HelpRequest) -> Progress:
+    """What the progress page and the receipt show beside the request: its public timeline and its promises."""
+    labels = {kind: str(label) for kind, label in Deadline.Kind.choices}
+    statuses = _deadline_statuses()
+    deadlines = []
+    for d in deadlines_of(help_request=help_request):
+        status = d.status
+        status_label, tone = statuses[status]
+        deadlines.append(
+            DeadlineLine(
+                kind=d.kind,
+                label=labels.get(d.kind, d.kind),
+                status=status,
+                status_label=status_label,
+                tone=tone,
+                due=local_minute(d.due_at),
+                met=local_minute(d.met_at),
+            )
+        )
+    return Progress(
+        state_label=str(State(help_request.state).label),
+        submitted_at=local_minute(help_request.created_at),
+        timeline=[
+            TimelineLine(
+                kind=e.kind, at=local_minute(e.created_at), unit_name=e.unit_name, message=e.message, note=e.note
+            )
+            for e in public_events(help_request=help_request)
+        ],
+        deadlines=deadlines,
+    )
 
 
 @dataclass(frozen=True)

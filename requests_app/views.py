@@ -83,13 +83,16 @@ def _progress_context(request: HttpRequest, help_request: HelpRequest) -> dict:
     main = help_request.duplicate_of
     feedback = selectors.feedback_current(help_request=help_request) if help_request.resolved_at else None
     can_rate = help_request.state == State.RESOLVED and feedback is None
+    progress = selectors.progress_of(help_request=help_request)
     return {
         "req": help_request,
         "token": token,
         "masked_name": name_mask(help_request.name),
         "masked_phone": phone_mask(help_request.phone),
-        "events": selectors.public_events(help_request=help_request),
-        "deadlines": selectors.deadlines_of(help_request=help_request),
+        "state_label": progress.state_label,
+        "submitted_at": progress.submitted_at,
+        "events": progress.timeline,
+        "deadlines": progress.deadlines,
         "main_request": main,
         "main_token": selectors.track_token_for(ticket_number=main.ticket_number) if main else None,
         # The rating form posts to dispatch (it runs the workflow); the token proves the citizen.

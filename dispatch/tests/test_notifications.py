@@ -211,12 +211,48 @@ def test_broker_down_never_blocks_submission_nor_queueing_and_the_flush_sends_la
 def test_publish_stops_at_the_first_broker_error(monkeypatch):
     calls = []
 
-    def failing_delay(notification_id):
-        calls.append(notification_id)
+    def failing_delay(ids):
+        calls.append(ids)
         raise OSError("connection refused")
 
     from dispatch import tasks
 
-    monkeypatch.setattr(tasks.notification_send_task, "delay", failing_delay)
-    assert notifications.notifications_publish(ids=[1, 2, 3]) == 0
-    assert calls == [1]
+    monkeypatch.setattr(tasks.notifications_send_many_task, "delay", failing_delay)
+    ids = list(range(1, 2 * notifications.PUBLISH_CHUNK + 1))
+    assert notifications.notifications_publish(ids=ids) == 0
+    assert calls == [ids[: notifications.PUBLISH_CHUNK]]
+
+
+@pytest.mark.django_db
+def test_one_row_gets_its_own_task_and_many_rows_one_task_per_chunk(monkeypatch):
+    from dispatch import tasks
+
+    single, many = [], []
+    monkeypatch.setattr(tasks.notification_send_task, "delay", single.append)
+    monkeypatch.setattr(tasks.notifications_send_many_task, "delay", many.append)
+    assert notifications.notifications_publish(ids=[7]) == 1
+    ids = list(range(1, notifications.PUBLISH_CHUNK + 3))
+    assert notifications.notifications_publish(ids=ids) == len(ids)
+    assert single == [7]
+    assert many == [ids[: notifications.PUBLISH_CHUNK], ids[notifications.PUBLISH_CHUNK :]]
+
+
+@pytest.mark.django_db
+def test_the_chunk_task_sends_each_row_once_and_retries_failures_one_by_one(settings, monkeypatch):
+    from dispatch import tasks
+
+    rows = notifications_queue(messages=[email_message()])
+    (sms_row,) = notifications_queue(messages=[email_message(channel="sms", recipients=["13800000000"])])
+    ids = [n.pk for n in rows] + [sms_row.pk]
+    settings.SMS_BACKEND = "dispatch.tests.test_notifications.BrokenSmsBackend"
+    retries = []
+    monkeypatch.setattr(tasks.notification_send_task, "apply_async", lambda **kw: retries.append(kw))
+    # Called directly (the worker's code path), not in eager mode.
+    assert tasks.notifications_send_many_task(ids) == 2
+    assert len(mail.outbox) == 2
+    assert retries == [{"args": [sms_row.pk], "countdown": 10}]
+    sms_row.refresh_from_db()
+    assert (sms_row.state, sms_row.attempts) == (Notification.State.QUEUED, 1)
+    # A redelivered chunk sends nothing twice.
+    tasks.notifications_send_many_task(ids)
+    assert len(mail.outbox) == 2
