@@ -33,6 +33,7 @@ from requests_app.models import Attachment, Category, Deadline, District, Event,
 from requests_app.phones import name_mask, phone_mask, phone_normalize
 
 from . import dashboard, exports, selectors, services, stats, workflow
+from .admin_base import ReadOnlyAdminMixin
 from .feedback import feedback_record
 from .forms import ACTION_FORMS, BulkHandOverForm
 from .models import Assignment, ContactAccess, ExtensionRequest, Unit, UnitMembership
@@ -129,18 +130,9 @@ class LateFilter(admin.SimpleListFilter):
 # --- Inlines (read-only; the parent request is already scoped) ---------------------------
 
 
-class _ReadOnlyInline(admin.TabularInline):
+class _ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # Only shown inside a request's page, which already passed the scoping check
@@ -561,7 +553,7 @@ class HelpRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExtensionRequest)
-class ExtensionRequestAdmin(admin.ModelAdmin):
+class ExtensionRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Pending extensions at a glance; decisions are taken on the request's page."""
 
     list_display = ("request", "unit", "hours", "status", "requested_at", "decided_at")
@@ -569,15 +561,6 @@ class ExtensionRequestAdmin(admin.ModelAdmin):
     list_select_related = ("request", "unit")
     search_fields = ("=request__ticket_number",)
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Category)
@@ -602,7 +585,7 @@ class UnitMembershipInline(admin.TabularInline):
 
 
 @admin.register(ContactAccess)
-class ContactAccessAdmin(admin.ModelAdmin):
+class ContactAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who saw which citizen's full contact details, for the supervisors' audit."""
 
     list_display = ("viewed_at", "user", "request", "ip_address", "where")
@@ -611,15 +594,6 @@ class ContactAccessAdmin(admin.ModelAdmin):
     list_select_related = ("user", "request")
     raw_id_fields = ("user", "request")
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Unit)
@@ -631,22 +605,13 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("request", "unit", "role", "assigned_at", "accepted_at", "returned_at", "is_active")
     list_filter = ("role", "is_active", "unit")
     list_select_related = ("request", "unit")
     search_fields = ("=request__ticket_number",)
     raw_id_fields = ("request",)
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 from . import admin_clock  # noqa: E402, F401  (the clock's admin: outbox and 督办 queue)

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from requests_app.models import Deadline, State
 
 from . import roles
+from .admin_base import ReadOnlyAdminMixin
 from .models import Assignment, LateRequest, Notification
 from .notifications import notification_retry
 
@@ -59,7 +60,7 @@ class _ScopedHistoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(LateRequest)
-class LateRequestAdmin(_ScopedHistoryAdmin):
+class LateRequestAdmin(ReadOnlyAdminMixin, _ScopedHistoryAdmin):
     """督办队列: open requests with a missed, still unmet deadline, the latest first."""
 
     list_display = ("ticket_number", "title", "state", "district", "first_missed", "how_late", "escalated_at")
@@ -104,18 +105,9 @@ class LateRequestAdmin(_ScopedHistoryAdmin):
             return "-"
         return _humanize((timezone.now() - obj.first_missed_due).total_seconds())
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(Notification)
-class NotificationAdmin(_ScopedHistoryAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, _ScopedHistoryAdmin):
     """The outbox: every notification with its state, so none fails silently.
 
     Citizens' phones are masked here: the outbox is for seeing what failed,
@@ -175,12 +167,3 @@ class NotificationAdmin(_ScopedHistoryAdmin):
         self.message_user(
             request, ngettext("%d 条通知已重新排队。", "%d 条通知已重新排队。", count) % count, messages.SUCCESS
         )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

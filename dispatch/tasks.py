@@ -23,17 +23,21 @@ logger = logging.getLogger(__name__)
 
 TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
 
+# Periodic sweeps: idempotent (safe to redeliver, hence acks_late), bounded in
+# time, retried a few times with backoff when the database blips.
+SWEEP_TASK_OPTIONS = {
+    "acks_late": True,
+    "time_limit": 300,
+    "soft_time_limit": 280,
+    "autoretry_for": TRANSIENT_DB_ERRORS,
+    "max_retries": 3,
+    "retry_backoff": 5,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+}
 
-@shared_task(
-    acks_late=True,
-    time_limit=300,
-    soft_time_limit=280,
-    autoretry_for=TRANSIENT_DB_ERRORS,
-    max_retries=3,
-    retry_backoff=5,
-    retry_backoff_max=60,
-    retry_jitter=True,
-)
+
+@shared_task(**SWEEP_TASK_OPTIONS)
 def deadlines_sweep_task() -> dict[str, int]:
     """Flag due deadlines and send reminders (beat, every DEADLINE_SWEEP_SECONDS)."""
     result = deadlines_sweep(now=timezone.now())
@@ -42,16 +46,7 @@ def deadlines_sweep_task() -> dict[str, int]:
     return result.__dict__
 
 
-@shared_task(
-    acks_late=True,
-    time_limit=300,
-    soft_time_limit=280,
-    autoretry_for=TRANSIENT_DB_ERRORS,
-    max_retries=3,
-    retry_backoff=5,
-    retry_backoff_max=60,
-    retry_jitter=True,
-)
+@shared_task(**SWEEP_TASK_OPTIONS)
 def notifications_flush_task() -> int:
     """Send notifications left queued for over a minute (broker outage, lost or failing task)."""
     return notifications_flush(now=timezone.now())
@@ -83,16 +78,7 @@ def _retry_countdown(attempts: int) -> int:
     return min(300, 10 * 2 ** (attempts - 1))
 
 
-@shared_task(
-    acks_late=True,
-    time_limit=300,
-    soft_time_limit=280,
-    autoretry_for=TRANSIENT_DB_ERRORS,
-    max_retries=3,
-    retry_backoff=5,
-    retry_backoff_max=60,
-    retry_jitter=True,
-)
+@shared_task(**SWEEP_TASK_OPTIONS)
 def notifications_send_many_task(notification_ids: list[int]) -> int:
     """Send a chunk of notifications queued together (a sweep's batch); returns how many are sent.
 
