@@ -16,14 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from requests_app.models import Deadline, State
+from requests_app.models import FINISHED_STATES, Deadline
 
 from . import roles
 from .admin_base import ReadOnlyAdminMixin
 from .models import Assignment, LateRequest, Notification
 from .notifications import notification_retry
-
-CLOSED_STATES = (State.CLOSED, State.INVALID, State.DUPLICATE)
 
 
 def _sees_everything(request: HttpRequest) -> bool:
@@ -79,7 +77,7 @@ class LateRequestAdmin(ReadOnlyAdminMixin, _ScopedHistoryAdmin):
         )
         # Not super(): it would order by the annotation before it exists.
         qs = (
-            self.model._default_manager.exclude(state__in=CLOSED_STATES)
+            self.model._default_manager.exclude(state__in=FINISHED_STATES)
             .filter(
                 Exists(
                     Deadline.objects.filter(

@@ -31,9 +31,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from requests_app.models import Deadline, Feedback, HelpRequest
+from requests_app.models import OPEN_STATES, Deadline, Feedback, HelpRequest
 from requests_app.phones import name_mask, phone_mask
-from requests_app.selectors import OPEN_STATES
 
 from . import selectors, workflow
 from .models import Assignment, Unit

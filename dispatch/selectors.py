@@ -13,7 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from requests_app.models import Deadline, HelpRequest, State
+from requests_app.models import FINISHED_STATES, Deadline, HelpRequest
 
 from . import workflow
 from .models import Assignment, ExtensionRequest
@@ -70,7 +70,7 @@ def requests_late(*, queryset: QuerySet[HelpRequest], now: dt.datetime | None = 
     """
     now = now or timezone.now()
     late_ids = Deadline.objects.filter(due_at__lt=now, met_at__isnull=True, waived_at__isnull=True).values("request_id")
-    return queryset.filter(pk__in=late_ids).exclude(state__in=[State.CLOSED, State.INVALID, State.DUPLICATE])
+    return queryset.filter(pk__in=late_ids).exclude(state__in=FINISHED_STATES)
 
 
 def requests_with_worklist_columns(*, queryset: QuerySet[HelpRequest]) -> QuerySet[HelpRequest]:

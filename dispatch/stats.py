@@ -35,8 +35,8 @@ from django.db.models import Count, F, FilteredRelation, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from requests_app.models import Category, Deadline, District, Feedback, HelpRequest, State
-from requests_app.selectors import OPEN_STATES, REPORTED, RESOLVED_STATES, Totals, public_totals
+from requests_app.models import RESOLVED_STATES, Category, Deadline, District, Feedback, HelpRequest
+from requests_app.selectors import Totals, public_totals, totals_aggregates
 
 from .models import Unit
 
@@ -137,13 +137,7 @@ def _request_groups(*, since: dt.datetime, until: dt.datetime) -> list[dict]:
         HelpRequest.objects.filter(created_at__gte=since, created_at__lt=until)
         .annotate(lead=_lead())
         .values("category_id", "district_id", "lead__unit_id")
-        .annotate(
-            received=Count("id"),
-            resolved=Count("id", filter=Q(state__in=RESOLVED_STATES)),
-            reported=Count("id", filter=REPORTED),
-            open_now=Count("id", filter=Q(state__in=OPEN_STATES)),
-            closed=Count("id", filter=Q(state=State.CLOSED)),
-        )
+        .annotate(**totals_aggregates())
         .order_by()
     )
 

@@ -37,7 +37,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from requests_app.models import Category, Deadline, Event, Feedback, HelpRequest, RequestType, State
+from requests_app.models import OPEN_STATES, Category, Deadline, Event, Feedback, HelpRequest, RequestType, State
 from requests_app.open311.services import webhooks_enqueue_for_event
 
 from . import deadlines, notifications, roles
@@ -187,9 +187,6 @@ def _guard_close(ctx: Context) -> str | None:
 
 # --- The table -------------------------------------------------------------------------
 
-OPEN_STATES = frozenset(
-    {State.SUBMITTED, State.LISTED, State.HANDED_OVER, State.ACCEPTED, State.RETURNED, State.REOPENED}
-)
 # States in which the dispatchers own the request (首接负责): nobody else has claimed it.
 DISPATCHER_QUEUE_STATES = frozenset({State.SUBMITTED, State.LISTED, State.RETURNED})
 IN_HAND_STATES = frozenset({State.ACCEPTED, State.REOPENED})

@@ -100,6 +100,17 @@ class State(models.TextChoices):
     DUPLICATE = "duplicate", _("重复")
 
 
+# State groups every figure, filter and rule uses (one definition, here):
+# OPEN: someone must still act before the request is resolved.
+OPEN_STATES = frozenset(
+    {State.SUBMITTED, State.LISTED, State.HANDED_OVER, State.ACCEPTED, State.RETURNED, State.REOPENED}
+)
+# FINISHED: nobody needs to act any more (a missed promise stays on record).
+FINISHED_STATES = frozenset({State.CLOSED, State.INVALID, State.DUPLICATE})
+# "解决事项": resolved, whether closed out yet or not.
+RESOLVED_STATES = frozenset({State.RESOLVED, State.CLOSED})
+
+
 class Urgency(models.TextChoices):
     URGENT = "urgent", _("紧急")
     NORMAL = "normal", _("一般")
@@ -191,7 +202,7 @@ class HelpRequest(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.state not in (State.CLOSED, State.INVALID, State.DUPLICATE)
+        return self.state not in FINISHED_STATES
 
 
 class Deadline(models.Model):

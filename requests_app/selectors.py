@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .crypto import keyed_hash
-from .models import Category, Deadline, District, Event, Feedback, HelpRequest, State
+from .models import OPEN_STATES, RESOLVED_STATES, Category, Deadline, District, Event, Feedback, HelpRequest, State
 from .phones import phone_normalize
 
 _TRACK_SALT = "requests_app.track"
@@ -80,6 +80,16 @@ def public_events(*, help_request: HelpRequest) -> list[Event]:
 def feedback_current(*, help_request: HelpRequest) -> Feedback | None:
     """The rating of the request's current resolution (one per resolution), if given."""
     return Feedback.objects.filter(request=help_request, round=help_request.reopen_count).first()
+
+
+def feedback_status(*, help_request: HelpRequest) -> tuple[Feedback | None, bool]:
+    """(the current resolution's rating, whether the progress page offers the rating form).
+
+    The form is offered while the request is resolved and not yet rated; the
+    workflow's `rate` action re-checks this under the row lock when it is posted.
+    """
+    feedback = feedback_current(help_request=help_request) if help_request.resolved_at else None
+    return feedback, help_request.state == State.RESOLVED and feedback is None
 
 
 def deadlines_of(*, help_request: HelpRequest) -> list:
@@ -195,24 +205,11 @@ def active_categories() -> list[Category]:
     return list(active_choices().categories)
 
 
-def active_districts() -> list[District]:
-    return list(active_choices().districts)
-
-
 def active_category_by_code(*, code: str) -> Category | None:
     return next((c for c in active_choices().categories if c.code == code), None)
 
 
-# The figures' definitions, shared by the home page and /stats/ (dispatch.stats):
-RESOLVED_STATES = (State.RESOLVED, State.CLOSED)  # "解决事项": resolved, whether closed yet or not
-OPEN_STATES = (
-    State.SUBMITTED,
-    State.LISTED,
-    State.HANDED_OVER,
-    State.ACCEPTED,
-    State.RETURNED,
-    State.REOPENED,
-)
+# The figures' definitions, shared by the home page and /stats/ (dispatch.stats).
 # "上报急难愁盼": confirmed by staff as urgent or tagged 难/愁/盼 at triage.
 REPORTED = Q(is_urgent=True) | Q(tag_nan=True) | Q(tag_chou=True) | Q(tag_pan=True)
 
@@ -226,6 +223,18 @@ class Totals:
     closed: int
 
 
+def totals_aggregates() -> dict[str, Count]:
+    """The headline figures as aggregates over some requests: the home page counts all of
+    them, /stats/ a period's (grouped by channel, district and unit)."""
+    return {
+        "received": Count("id"),
+        "resolved": Count("id", filter=Q(state__in=RESOLVED_STATES)),
+        "reported": Count("id", filter=REPORTED),
+        "open_now": Count("id", filter=Q(state__in=OPEN_STATES)),
+        "closed": Count("id", filter=Q(state=State.CLOSED)),
+    }
+
+
 def public_totals() -> Totals:
     """All-time headline figures (received, resolved, 急难愁盼 reported, open now, closed), cached for a minute.
 
@@ -236,13 +245,6 @@ def public_totals() -> Totals:
         return cached
     # Like the article's "已接受各类信息": every request received counts, even
     # ones later found invalid or duplicate.
-    agg = HelpRequest.objects.aggregate(
-        received=Count("id"),
-        resolved=Count("id", filter=Q(state__in=RESOLVED_STATES)),
-        reported=Count("id", filter=REPORTED),
-        open_now=Count("id", filter=Q(state__in=OPEN_STATES)),
-        closed=Count("id", filter=Q(state=State.CLOSED)),
-    )
-    totals = Totals(**agg)
+    totals = Totals(**HelpRequest.objects.aggregate(**totals_aggregates()))
     cache.set(TOTALS_CACHE_KEY, totals, TOTALS_CACHE_SECONDS)
     return totals

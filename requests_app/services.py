@@ -21,7 +21,18 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .crypto import keyed_hash, rotate
-from .models import Attachment, Category, Deadline, District, Event, HelpRequest, State, TicketCounter, Urgency
+from .models import (
+    FINISHED_STATES,
+    Attachment,
+    Category,
+    Deadline,
+    District,
+    Event,
+    HelpRequest,
+    State,
+    TicketCounter,
+    Urgency,
+)
 from .photos import CleanPhoto
 from .selectors import request_find_for_citizen
 
@@ -171,7 +182,6 @@ def request_lookup(*, ticket_number: str, phone: str) -> HelpRequest | None:
 
 ANONYMISED_NAME = "已匿名"
 ANONYMISED_TEXT = "（已按个人信息保存期限匿名化）"
-_FINISHED_STATES = (State.CLOSED, State.INVALID, State.DUPLICATE)
 
 
 def requests_anonymise(*, older_than: dt.timedelta, now: dt.datetime | None = None, batch_size: int = 500) -> int:
@@ -189,7 +199,7 @@ def requests_anonymise(*, older_than: dt.timedelta, now: dt.datetime | None = No
         with transaction.atomic():
             batch = list(
                 HelpRequest.objects.select_for_update(skip_locked=True)
-                .filter(state__in=_FINISHED_STATES, anonymised_at__isnull=True, updated_at__lt=cutoff)
+                .filter(state__in=FINISHED_STATES, anonymised_at__isnull=True, updated_at__lt=cutoff)
                 .order_by("id")[:batch_size]
             )
             if not batch:

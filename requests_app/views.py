@@ -15,7 +15,7 @@ from django_ratelimit.decorators import ratelimit
 
 from . import selectors, services
 from .forms import FeedbackForm, HelpRequestForm, LookupForm
-from .models import Category, HelpRequest, State
+from .models import Category, HelpRequest
 from .phones import name_mask, phone_mask
 
 
@@ -81,8 +81,7 @@ def _qr_svg(url: str) -> str:
 def _progress_context(request: HttpRequest, help_request: HelpRequest) -> dict:
     token = selectors.track_token_for(ticket_number=help_request.ticket_number)
     main = help_request.duplicate_of
-    feedback = selectors.feedback_current(help_request=help_request) if help_request.resolved_at else None
-    can_rate = help_request.state == State.RESOLVED and feedback is None
+    feedback, can_rate = selectors.feedback_status(help_request=help_request)
     progress = selectors.progress_of(help_request=help_request)
     return {
         "req": help_request,
