@@ -3,9 +3,10 @@
 Admin is a thin caller: it shows state read-only and changes it only through
 `dispatch.workflow.transition_apply` (one button per action the user may take
 now, and a bulk hand-over that loops through it). Citizen-submitted fields are
-never editable. Every URL that names a request resolves it through
-`selectors.requests_visible_to`, so a handler gets a 404 for another unit's
-request. The changelist never counts the whole table (see `CappedCountPaginator`).
+never editable. Who sees which request, and whose contact details, is
+decided by `dispatch.access` for every list, page, export and record admin
+here: a handler gets a 404 for another unit's request. The changelist never
+counts the whole table (see `CappedCountPaginator`) and shows no facet counts.
 """
 
 from __future__ import annotations
@@ -32,12 +33,13 @@ from requests_app.crypto import keyed_hash
 from requests_app.models import Attachment, Category, Deadline, District, Event, Feedback, HelpRequest, State
 from requests_app.phones import name_mask, phone_mask, phone_normalize
 
-from . import dashboard, exports, selectors, services, stats, workflow
-from .admin_base import ReadOnlyAdminMixin
+from . import access, dashboard, exports, selectors, services, stats, workflow
+from .access import Role
+from .admin_base import ReadOnlyAdminMixin, ScopedAdminMixin
 from .feedback import feedback_record
 from .forms import ACTION_FORMS, BulkHandOverForm
 from .models import Assignment, ContactAccess, ExtensionRequest, Unit, UnitMembership
-from .workflow import Role, TransitionError
+from .workflow import TransitionError
 
 CITIZEN_FIELDS = (
     "ticket_number",
@@ -96,7 +98,7 @@ class UnitFilter(admin.SimpleListFilter):
         return list(Unit.objects.filter(is_active=True).values_list("pk", "name"))
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() and self.value().isdigit():
+        if str(self.value() or "").isdigit():
             return selectors.requests_of_unit(queryset=queryset, unit_id=int(self.value()))
         return queryset
 
@@ -255,6 +257,9 @@ class HelpRequestAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     paginator = CappedCountPaginator
+    # Facet counts are one COUNT per filter choice over the whole visible table
+    # on every page view: never at this scale ("显示计数" is not offered).
+    show_facets = admin.ShowFacets.NEVER
     ordering = ("-created_at", "-id")
     change_form_template = "admin/dispatch/helprequest/change_form.html"
     change_list_template = "admin/dispatch/helprequest/change_list.html"
@@ -267,7 +272,7 @@ class HelpRequestAdmin(admin.ModelAdmin):
     # Scoping ------------------------------------------------------------------
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        qs = selectors.requests_visible_to(user=request.user, queryset=super().get_queryset(request))
+        qs = access.requests_visible(scope=access.scope_of(request.user), queryset=super().get_queryset(request))
         return selectors.requests_with_worklist_columns(queryset=qs)
 
     def _object_or_404(self, request: HttpRequest, object_id: str) -> HelpRequest:
@@ -279,7 +284,7 @@ class HelpRequestAdmin(admin.ModelAdmin):
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None):
         obj = self._object_or_404(request, object_id)
         context = {**(extra_context or {}), "workflow_actions": self._action_forms(request, obj)}
-        if request.method == "GET" and selectors.contact_visible_to(help_request=obj, user=request.user):
+        if request.method == "GET" and access.contact_visible_to(help_request=obj, user=request.user):
             # The page will show the full name and phone: record who saw them.
             services.contact_access_record(user=request.user, help_request=obj, ip_address=client_ip(request))
         return super().change_view(request, object_id, form_url, extra_context=context)
@@ -306,12 +311,12 @@ class HelpRequestAdmin(admin.ModelAdmin):
         return False
 
     def has_triage_permission(self, request: HttpRequest) -> bool:
-        return Role.DISPATCHER in workflow.actor_roles(request.user)
+        return access.scope_of(request.user).has(Role.DISPATCHER)
 
     # The change view ------------------------------------------------------------
 
     def get_fields(self, request: HttpRequest, obj: HelpRequest | None = None) -> tuple:
-        show_contact = obj is not None and selectors.contact_visible_to(help_request=obj, user=request.user)
+        show_contact = obj is not None and access.contact_visible_to(help_request=obj, user=request.user)
         citizen = tuple(f if show_contact else MASKED.get(f, f) for f in CITIZEN_FIELDS)
         return (*citizen, *WORKFLOW_FIELDS)
 
@@ -413,14 +418,14 @@ class HelpRequestAdmin(admin.ModelAdmin):
             raise Http404
         changelist = self.get_changelist_instance(request)
         queryset = changelist.get_queryset(request)
-        rows = dashboard.request_export_rows(queryset=queryset, user=request.user)
+        rows = services.requests_export(queryset=queryset, user=request.user, ip_address=client_ip(request))
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         return exports.export_response(
             fmt=fmt, filename=f"requests-{stamp}", header=dashboard.REQUEST_EXPORT_HEADER, rows=rows
         )
 
     def _dashboard_params(self, request: HttpRequest) -> tuple[int, str]:
-        if not workflow.actor_roles(request.user) & {Role.DISPATCHER, Role.SUPERVISOR, Role.HANDLER}:
+        if not access.scope_of(request.user).is_staff_role:
             raise PermissionDenied
         return stats.period_days(request.GET.get("days")), request.GET.get("o", "solved_on_time")
 
@@ -553,7 +558,7 @@ class HelpRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExtensionRequest)
-class ExtensionRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ExtensionRequestAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Pending extensions at a glance; decisions are taken on the request's page."""
 
     list_display = ("request", "unit", "hours", "status", "requested_at", "decided_at")
@@ -585,7 +590,7 @@ class UnitMembershipInline(admin.TabularInline):
 
 
 @admin.register(ContactAccess)
-class ContactAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ContactAccessAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who saw which citizen's full contact details, for the supervisors' audit."""
 
     list_display = ("viewed_at", "user", "request", "ip_address", "where")
@@ -605,7 +610,7 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AssignmentAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("request", "unit", "role", "assigned_at", "accepted_at", "returned_at", "is_active")
     list_filter = ("role", "is_active", "unit")
     list_select_related = ("request", "unit")

@@ -1,40 +1,24 @@
 """Staff admin for the clock: the notification outbox and the supervisors' queue of late cases.
 
 Read-only like the rest of admin; the one write (re-sending a failed
-notification) goes through `notifications.notification_retry`.
-Supervisors and dispatchers see everything; a handler sees only requests
-with an active assignment to one of their units.
+notification) goes through `notifications.notification_retry`. Both lists
+are narrowed to what the user may see by `dispatch.access` (ScopedAdminMixin).
 """
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.db.models import Exists, Min, OuterRef, Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from requests_app.models import FINISHED_STATES, Deadline
 
-from . import roles
-from .admin_base import ReadOnlyAdminMixin
-from .models import Assignment, LateRequest, Notification
+from .admin_base import ReadOnlyAdminMixin, ScopedAdminMixin
+from .models import LateRequest, Notification
 from .notifications import notification_retry
-
-
-def _sees_everything(request: HttpRequest) -> bool:
-    user = request.user
-    return user.is_superuser or user.groups.filter(name__in=[roles.SUPERVISOR, roles.DISPATCHER]).exists()
-
-
-def _scope_requests(request: HttpRequest, queryset: QuerySet, *, ref: str = "pk") -> QuerySet:
-    """Handlers see their units' requests; `ref` names the queryset's column holding the request id."""
-    if _sees_everything(request):
-        return queryset
-    mine = Assignment.objects.filter(request=OuterRef(ref), is_active=True, unit__members=request.user)
-    return queryset.filter(Exists(mine))
 
 
 def _humanize(delta_seconds: float) -> str:
@@ -48,19 +32,11 @@ def _humanize(delta_seconds: float) -> str:
     return _("%(m)d分") % {"m": minutes}
 
 
-class _ScopedHistoryAdmin(admin.ModelAdmin):
-    """Out-of-scope objects are 404 on the history page too (Django would redirect with "does not exist")."""
-
-    def history_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None):
-        if self.get_object(request, unquote(object_id)) is None:
-            raise Http404
-        return super().history_view(request, object_id, extra_context)
-
-
 @admin.register(LateRequest)
-class LateRequestAdmin(ReadOnlyAdminMixin, _ScopedHistoryAdmin):
+class LateRequestAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """督办队列: open requests with a missed, still unmet deadline, the latest first."""
 
+    scope_ref = "pk"
     list_display = ("ticket_number", "title", "state", "district", "first_missed", "how_late", "escalated_at")
     list_display_links = ("ticket_number",)
     list_filter = ("state", "district", "is_urgent")
@@ -87,7 +63,7 @@ class LateRequestAdmin(ReadOnlyAdminMixin, _ScopedHistoryAdmin):
             )
             .annotate(first_missed_due=Min("deadlines__due_at", filter=missed))
         )
-        return _scope_requests(request, qs)
+        return self.scope_queryset(request, qs)
 
     def get_ordering(self, request: HttpRequest) -> tuple[str, ...]:
         # The longest-overdue first; a method, since admin's checks cannot see get_queryset's annotation.
@@ -105,7 +81,7 @@ class LateRequestAdmin(ReadOnlyAdminMixin, _ScopedHistoryAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdminMixin, _ScopedHistoryAdmin):
+class NotificationAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The outbox: every notification with its state, so none fails silently.
 
     Citizens' phones are masked here: the outbox is for seeing what failed,
@@ -148,12 +124,6 @@ class NotificationAdmin(ReadOnlyAdminMixin, _ScopedHistoryAdmin):
     )
     fields = readonly_fields
     actions = ("retry_failed",)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        qs = super().get_queryset(request)
-        if _sees_everything(request):
-            return qs
-        return _scope_requests(request, qs.filter(request__isnull=False), ref="request_id")
 
     @admin.action(description=_("重新发送选中的失败通知"))
     def retry_failed(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -1,10 +1,10 @@
 """Reads for the supervisors' dashboard (考核): the per-unit table, what is late now, and the exports' rows.
 
-Scope: dispatchers and supervisors see every unit; a handler sees only the
-rows of their own units (`units_in_scope`); the late list and the request
-export go through `selectors.requests_visible_to`. Phones and names in exports
-are masked unless `requests_with_contact_flag` says the user may see them
-(the same rule as `selectors.contact_visible_to`, computed for all rows in the query).
+Scope comes from `dispatch.access`: dispatchers and supervisors see every
+unit, a handler only the rows of their own units; the late list and the
+request export only the requests the user may see. Phones and names in
+exports are masked unless `access.requests_with_contact_visible` says the
+user may see them; every full one exported is recorded (`services.requests_export`).
 
 Definitions, for lead hand-overs (主办) made in the period:
 - received: hand-overs to the unit;
@@ -34,10 +34,9 @@ from django.utils import timezone
 from requests_app.models import OPEN_STATES, Deadline, Feedback, HelpRequest
 from requests_app.phones import name_mask, phone_mask
 
-from . import selectors, workflow
-from .models import Assignment, Unit
+from . import access, selectors
+from .models import Assignment
 from .stats import SATISFIED, Rate
-from .workflow import Role
 
 LATE_LIST_LIMIT = 100
 
@@ -69,16 +68,6 @@ COLUMNS = {
 RATE_COLUMNS = ("accepted_on_time", "solved_on_time", "satisfaction")
 
 
-def units_in_scope(*, user: AbstractBaseUser) -> list[Unit] | None:
-    """None for everyone (dispatchers, supervisors), else the handler's units (possibly empty)."""
-    user_roles = workflow.actor_roles(user)
-    if Role.DISPATCHER in user_roles or Role.SUPERVISOR in user_roles:
-        return None
-    if Role.HANDLER in user_roles:
-        return list(Unit.objects.filter(pk__in=workflow.actor_unit_ids(user)))
-    return []
-
-
 def _lead_in_period(prefix: str, since: dt.datetime, until: dt.datetime) -> FilteredRelation:
     return FilteredRelation(
         f"{prefix}assignments",
@@ -99,8 +88,7 @@ def units_scorecard(
     """The per-unit table for the last `days` days, sorted by `order` (prefix "-" for ascending)."""
     now = now or timezone.now()
     since = now - dt.timedelta(days=days)
-    scope = units_in_scope(user=user)
-    units = Unit.objects.all() if scope is None else Unit.objects.filter(pk__in=[u.pk for u in scope])
+    units = access.units_visible(scope=access.scope_of(user))
     rows = {u.pk: UnitRow(unit_id=u.pk, name=u.name) for u in units.order_by("kind", "order", "id")}
     if not rows:
         return []
@@ -191,7 +179,7 @@ def requests_late_now(*, user: AbstractBaseUser, now: dt.datetime | None = None)
     now = now or timezone.now()
     overdue = Deadline.objects.filter(request=OuterRef("pk"), due_at__lt=now, met_at__isnull=True,
                                       waived_at__isnull=True).order_by("due_at")  # fmt: skip
-    qs = selectors.requests_visible_to(user=user).filter(state__in=OPEN_STATES)
+    qs = access.requests_visible(scope=access.scope_of(user)).filter(state__in=OPEN_STATES)
     qs = selectors.requests_late(queryset=qs, now=now)
     late = list(
         qs.annotate(
@@ -222,31 +210,23 @@ REQUEST_EXPORT_HEADER = [
 ]  # fmt: skip
 
 
-def requests_with_contact_flag(*, queryset: QuerySet[HelpRequest], user: AbstractBaseUser) -> QuerySet[HelpRequest]:
-    """Annotate `contact_visible`: `selectors.contact_visible_to` for every row, in the same query."""
-    from django.db.models import BooleanField, Value
-
-    user_roles = workflow.actor_roles(user)
-    if Role.DISPATCHER in user_roles or Role.SUPERVISOR in user_roles:
-        return queryset.annotate(contact_visible=Value(True, output_field=BooleanField()))
-    if Role.HANDLER not in user_roles:
-        return queryset.annotate(contact_visible=Value(False, output_field=BooleanField()))
-    mine = Assignment.objects.filter(
-        request=OuterRef("pk"),
-        is_active=True,
-        role=Assignment.Role.LEAD,
-        unit_id__in=list(workflow.actor_unit_ids(user)),
-    )
-    return queryset.annotate(contact_visible=Exists(mine))
-
-
 def _local(value: dt.datetime | None) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def request_export_rows(*, queryset: QuerySet[HelpRequest], user: AbstractBaseUser) -> Iterator[list]:
-    """The export's rows for an already scoped and filtered queryset, contact masked where required."""
-    qs = requests_with_contact_flag(queryset=queryset, user=user).annotate(
+@dataclass(frozen=True)
+class ExportRecord:
+    request_id: int
+    contact_shown: bool  # the row carries the citizen's full name and phone
+    row: list
+
+
+def request_export_records(*, queryset: QuerySet[HelpRequest], user: AbstractBaseUser) -> Iterator[ExportRecord]:
+    """The export's rows for an already scoped and filtered queryset, contact masked where required.
+
+    Callers record every row whose contact is shown (`services.requests_export` does).
+    """
+    qs = access.requests_with_contact_visible(scope=access.scope_of(user), queryset=queryset).annotate(
         export_lead=Subquery(
             Assignment.objects.filter(request=OuterRef("pk"), is_active=True, role=Assignment.Role.LEAD).values(
                 "unit__name"
@@ -260,8 +240,9 @@ def request_export_rows(*, queryset: QuerySet[HelpRequest], user: AbstractBaseUs
         .order_by("-created_at", "-id")[:EXPORT_MAX_ROWS]
         .iterator(chunk_size=2000)
     ):
-        visible = r.contact_visible
-        yield [
+        # Shown in full only when the rule allows it and there is something to show.
+        shown = bool(r.contact_visible and (r.name or r.phone))
+        row = [
             r.ticket_number,
             _local(r.created_at),
             str(r.get_state_display()),
@@ -270,14 +251,15 @@ def request_export_rows(*, queryset: QuerySet[HelpRequest], user: AbstractBaseUs
             r.export_lead or "",
             *("是" if flag else "" for flag in (r.is_urgent, r.tag_nan, r.tag_chou, r.tag_pan)),
             r.title,
-            r.name if visible else name_mask(r.name),
-            r.phone if visible else phone_mask(r.phone),
+            r.name if r.contact_visible else name_mask(r.name),
+            r.phone if r.contact_visible else phone_mask(r.phone),
             _local(r.first_contact_at),
             _local(r.resolved_at),
             _local(r.closed_at),
             r.reopen_count,
             str(ratings.get(r.export_rating, "")),
         ]
+        yield ExportRecord(request_id=r.pk, contact_shown=shown, row=row)
 
 
 UNIT_EXPORT_HEADER = [

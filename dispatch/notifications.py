@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -38,7 +37,8 @@ from django.utils.translation import gettext_lazy as _
 from requests_app.models import Event, HelpRequest, State
 from requests_app.phones import phone_mask
 
-from . import roles
+from . import access
+from .access import Role
 from .models import Assignment, Notification, Unit
 
 logger = logging.getLogger(__name__)
@@ -96,17 +96,17 @@ CHANNELS = {
 # --- Recipients --------------------------------------------------------------
 
 
-def _group_emails(group_name: str) -> list[str]:
-    users = get_user_model().objects.filter(groups__name=group_name, is_active=True).exclude(email="")
-    return list(users.order_by("id").values_list("email", flat=True).distinct())
+def _role_emails(role: Role) -> list[str]:
+    users = access.staff_with_role(role).exclude(email="")
+    return list(dict.fromkeys(users.order_by("id").values_list("email", flat=True)))
 
 
 def supervisor_emails() -> list[str]:
-    return _group_emails(roles.SUPERVISOR)
+    return _role_emails(Role.SUPERVISOR)
 
 
 def dispatcher_emails() -> list[str]:
-    return _group_emails(roles.DISPATCHER)
+    return _role_emails(Role.DISPATCHER)
 
 
 def acting_emails(*, help_request: HelpRequest) -> list[str]:

@@ -1,8 +1,7 @@
-"""Reads for the back office: which requests a user may see, what they may do now, the worklist columns.
+"""Reads for the back office: what a user may do now, the worklist columns, the list filters.
 
-Scoping rule: dispatchers and supervisors see every request; a handler sees
-only requests with an active assignment (lead or assisting) to one of their
-units; anyone else sees none. Every admin URL goes through `requests_visible_to`.
+Which requests a user may see is decided by `dispatch.access`, not here: the
+helpers below narrow or annotate a queryset that is already scoped.
 """
 
 from __future__ import annotations
@@ -17,45 +16,13 @@ from requests_app.models import FINISHED_STATES, Deadline, HelpRequest
 
 from . import workflow
 from .models import Assignment, ExtensionRequest
-from .workflow import Action, Role
-
-
-def requests_visible_to(*, user: AbstractBaseUser, queryset: QuerySet[HelpRequest] | None = None) -> QuerySet:
-    qs = HelpRequest.objects.all() if queryset is None else queryset
-    user_roles = workflow.actor_roles(user)
-    if Role.DISPATCHER in user_roles or Role.SUPERVISOR in user_roles:
-        return qs
-    if Role.HANDLER in user_roles:
-        unit_ids = list(workflow.actor_unit_ids(user))
-        # EXISTS on the partial (unit, request) index of active assignments.
-        return qs.filter(
-            Exists(Assignment.objects.filter(request=OuterRef("pk"), is_active=True, unit_id__in=unit_ids))
-        )
-    return qs.none()
+from .workflow import Action
 
 
 def request_actions_for(*, help_request: HelpRequest, user: AbstractBaseUser) -> list[Action]:
     """The actions `user` may take on `help_request` right now (the change view's buttons)."""
     ctx = workflow.context_load(help_request=help_request, actor=user)
     return workflow.actions_allowed(ctx=ctx)
-
-
-def contact_visible_to(*, help_request: HelpRequest, user: AbstractBaseUser) -> bool:
-    """Full name and phone only for those who must contact the citizen.
-
-    Dispatchers, supervisors, and handlers of the request's active lead unit.
-    """
-    user_roles = workflow.actor_roles(user)
-    if Role.DISPATCHER in user_roles or Role.SUPERVISOR in user_roles:
-        return True
-    if Role.HANDLER not in user_roles:
-        return False
-    return Assignment.objects.filter(
-        request=help_request,
-        is_active=True,
-        role=Assignment.Role.LEAD,
-        unit_id__in=list(workflow.actor_unit_ids(user)),
-    ).exists()
 
 
 def _open_deadlines() -> QuerySet[Deadline]:

@@ -1,23 +1,23 @@
-"""Staff-only views outside the admin: citizens' photos, served after a permission check.
+"""Staff-only views outside the admin's model pages: citizens' photos, served after a permission check.
 
 Photos are stored outside the static tree and have no public URL; this view
-is the only way to see one. It is thin: the scoping rule is the admin's
-(`selectors.requests_visible_to`).
+is the only way to see one. It is wrapped by the admin site (`dispatch.urls`),
+so it asks exactly what every admin page asks: a staff login that passed the
+second factor when STAFF_2FA is on. Which photos a user may see is
+`dispatch.access`'s rule, like every other staff path.
 """
 
 from __future__ import annotations
 
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import FileResponse, Http404, HttpRequest
 
 from requests_app.models import Attachment
 
-from . import selectors
+from . import access
 
 
-@staff_member_required
 def attachment_view(request: HttpRequest, pk: int) -> FileResponse:
-    visible = selectors.requests_visible_to(user=request.user)
+    visible = access.requests_visible(scope=access.scope_of(request.user))
     attachment = Attachment.objects.filter(pk=pk, request__in=visible).select_related("request").first()
     if attachment is None:
         raise Http404

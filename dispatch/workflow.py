@@ -31,7 +31,6 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -40,8 +39,11 @@ from django.utils.translation import gettext_lazy as _
 from requests_app.models import OPEN_STATES, Category, Deadline, Event, Feedback, HelpRequest, RequestType, State
 from requests_app.open311.services import webhooks_enqueue_for_event
 
-from . import deadlines, notifications, roles
-from .models import Assignment, ExtensionRequest, Unit, UnitMembership
+from . import deadlines, notifications
+
+# Roles and principals live in the access module; re-exported for the workflow's callers.
+from .access import CITIZEN, SYSTEM, Actor, Principal, Role, Scope, actor_roles, actor_unit_ids, scope_of  # noqa: F401
+from .models import Assignment, ExtensionRequest, Unit
 
 logger = logging.getLogger(__name__)
 
@@ -52,40 +54,6 @@ class TransitionError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-class Role(enum.StrEnum):
-    DISPATCHER = "dispatcher"
-    HANDLER = "handler"
-    SUPERVISOR = "supervisor"
-    # Not staff: held only by the principals below, never granted to a user.
-    CITIZEN = "citizen"  # the requester, proven by the signed tracking link
-    SYSTEM = "system"  # the platform itself (automatic close, rework after 不满意)
-
-
-@dataclass(frozen=True)
-class Principal:
-    """An actor that is not a staff user: the citizen on the progress page, or the system.
-
-    Their events have no `actor` foreign key, only `actor_label`.
-    """
-
-    role: Role
-    label: str
-
-    is_active = True
-
-
-CITIZEN = Principal(role=Role.CITIZEN, label="市民")
-SYSTEM = Principal(role=Role.SYSTEM, label="系统")
-Actor = AbstractBaseUser | Principal
-
-
-ROLE_PERMISSIONS = {
-    Role.DISPATCHER: roles.PERMISSION_TRIAGE,
-    Role.HANDLER: roles.PERMISSION_HANDLE,
-    Role.SUPERVISOR: roles.PERMISSION_SUPERVISE,
-}
 
 
 class UnitScope(enum.StrEnum):
@@ -102,11 +70,18 @@ class Context:
     help_request: HelpRequest
     actor: Actor
     now: dt.datetime
-    roles: frozenset[Role]
-    actor_unit_ids: frozenset[int]
+    scope: Scope
     lead: Assignment | None
     assists: list[Assignment]
     pending_extension: ExtensionRequest | None
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return self.scope.roles
+
+    @property
+    def actor_unit_ids(self) -> frozenset[int]:
+        return self.scope.unit_ids
 
     @property
     def lead_unit_ids(self) -> frozenset[int]:
@@ -342,21 +317,6 @@ ACTIONS_BY_NAME: dict[str, Action] = {a.name: a for a in ACTIONS}
 # --- Who may do what ------------------------------------------------------------------
 
 
-def actor_roles(actor: Actor) -> frozenset[Role]:
-    """The workflow roles a user holds, from their (group) permissions; a principal holds its own."""
-    if isinstance(actor, Principal):
-        return frozenset({actor.role})
-    if not actor.is_active:
-        return frozenset()
-    return frozenset(role for role, perm in ROLE_PERMISSIONS.items() if actor.has_perm(perm))
-
-
-def actor_unit_ids(actor: Actor) -> frozenset[int]:
-    if isinstance(actor, Principal):
-        return frozenset()
-    return frozenset(UnitMembership.objects.filter(user=actor, unit__is_active=True).values_list("unit_id", flat=True))
-
-
 def action_refusal(*, action: Action, ctx: Context) -> str | None:
     """Why `ctx.actor` may not take `action` now (a Chinese message), or None when they may."""
     state = ctx.help_request.state
@@ -372,7 +332,7 @@ def action_refusal(*, action: Action, ctx: Context) -> str | None:
         units = ctx.lead_unit_ids
         if action.unit_scope == UnitScope.LEAD_OR_ASSIST:
             units = units | ctx.assist_unit_ids
-        if not units & ctx.actor_unit_ids:
+        if not ctx.scope.acts_for_any(units):
             if action.unit_scope == UnitScope.LEAD:
                 return gettext("只有主办单位可以%(action)s") % {"action": action.label}
             return gettext("只有主办或协办单位可以%(action)s") % {"action": action.label}
@@ -388,8 +348,7 @@ def context_load(*, help_request: HelpRequest, actor: Actor, now: dt.datetime | 
         help_request=help_request,
         actor=actor,
         now=now or timezone.now(),
-        roles=actor_roles(actor),
-        actor_unit_ids=actor_unit_ids(actor),
+        scope=scope_of(actor),
         lead=next((a for a in assignments if a.role == Assignment.Role.LEAD), None),
         assists=[a for a in assignments if a.role == Assignment.Role.ASSIST],
         pending_extension=ExtensionRequest.objects.filter(

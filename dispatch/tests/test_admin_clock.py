@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 
 from dispatch import roles
 from dispatch.deadlines import deadlines_sweep
@@ -42,9 +43,13 @@ def test_supervisors_queue_lists_breached_cases_latest_first(client, clock_staff
 
 @pytest.mark.django_db
 def test_handlers_see_only_their_units_late_cases(client, clock_staff, late):
-    # A unit member holding only the view permissions (no global role) sees only the unit's cases.
+    # A handler granted the late queue's view permission sees only the unit's cases there.
+    # (Granting the supervisor's permissions makes a supervisor, who sees all: dispatch.access.)
     plain = get_user_model().objects.create_user(username="plain", password="x-pass-123456", is_staff=True)
-    plain.user_permissions.add(*roles.roles_ensure()[roles.SUPERVISOR].permissions.all())
+    plain.user_permissions.add(
+        *roles.roles_ensure()[roles.HANDLER].permissions.all(),
+        Permission.objects.get(codename="view_laterequest"),
+    )
     clock_staff["unit"].members.add(plain)
     client.force_login(plain)
     cl = client.get("/admin/dispatch/laterequest/").context["cl"]

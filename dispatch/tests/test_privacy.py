@@ -80,3 +80,88 @@ def test_citizens_phones_in_the_sms_outbox_are_encrypted_masked_in_admin_and_log
     with caplog.at_level(logging.INFO):
         notification_send(notification_id=sms.pk)
     assert "138****5678" in caplog.text and "13812345678" not in caplog.text
+
+
+def _export_lines(response) -> list[list[str]]:
+    import csv
+    import io
+
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body)))
+
+
+def test_an_export_showing_full_contacts_records_each_request_as_an_export(client, staff, make_request):
+    mine = make_request(State.ACCEPTED, name="王小明", phone="13812345678")
+    theirs = make_request(State.SUBMITTED, name="李四", phone="13987654321")
+    url = reverse("admin:requests_app_helprequest_export", args=["csv"])
+
+    client.force_login(staff.handler_b)  # assisting unit: masked, so nothing to record
+    lines = _export_lines(client.get(url))
+    assert [row[0] for row in lines[1:]] == [mine.ticket_number]
+    assert "13812345678" not in str(lines)
+    assert ContactAccess.objects.count() == 0
+
+    client.force_login(staff.dispatcher)
+    lines = _export_lines(client.get(url))
+    assert {row[0] for row in lines[1:]} == {mine.ticket_number, theirs.ticket_number}
+    assert "13812345678" in str(lines) and "13987654321" in str(lines)
+    records = set(ContactAccess.objects.values_list("user__username", "request_id", "where", "ip_address"))
+    assert records == {("disp", mine.pk, "export", "127.0.0.1"), ("disp", theirs.pk, "export", "127.0.0.1")}
+
+    client.force_login(staff.handler_a)  # the lead unit sees its own request's contact in full
+    client.get(reverse("admin:requests_app_helprequest_export", args=["xlsx"]))
+    assert ContactAccess.objects.filter(user=staff.handler_a, where="export").count() == 1
+
+
+@pytest.mark.parametrize("who", ["dispatcher", "supervisor", "handler_a", "nobody"])
+def test_the_show_counts_link_never_answers_500(client, staff, make_request, who):
+    req = make_request(State.ACCEPTED)
+    client.force_login(getattr(staff, who))
+    response = client.get(reverse("admin:requests_app_helprequest_changelist"), {"_facets": "True"})
+    if who == "nobody":
+        assert response.status_code == 403
+        return
+    assert response.status_code == 200
+    assert req.ticket_number in response.content.decode()
+    assert "显示计数" not in response.content.decode()  # counts are never offered at this scale
+
+
+def test_with_two_factor_on_a_photo_needs_a_verified_session(client, staff, make_request, settings, tmp_path):
+    from django.core.files.base import ContentFile
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from requests_app.models import Attachment
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    req = make_request(State.ACCEPTED)
+    attachment = Attachment(request=req, width=1, height=1, size=3)
+    attachment.file.save("p.jpg", ContentFile(b"jpg"), save=False)
+    attachment.save()
+    url = reverse("dispatch:attachment", args=[attachment.pk])
+    settings.STAFF_2FA = True
+
+    # Password only (the first factor): admin pages and photos alike send the user to log in.
+    client.force_login(staff.dispatcher)
+    assert client.get(reverse("admin:index")).status_code == 302
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
+
+    # Both factors: the photo is served.
+    staff.dispatcher.set_password("pw-for-2fa-test")
+    staff.dispatcher.save()
+    device = TOTPDevice.objects.create(user=staff.dispatcher, name="手机", confirmed=True)
+    token = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
+    verified = Client()
+    response = verified.post(
+        reverse("admin:login"),
+        {
+            "username": "disp",
+            "password": "pw-for-2fa-test",
+            "otp_device": device.persistent_id,
+            "otp_token": f"{token:06d}",
+        },
+    )
+    assert response.status_code == 302
+    response = verified.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"

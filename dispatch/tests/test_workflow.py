@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.conf import settings
 
-from dispatch import selectors
+from dispatch import access
 from dispatch.forms import ACTION_FORMS
 from dispatch.models import Assignment, ExtensionRequest
 from dispatch.workflow import (
@@ -224,8 +224,8 @@ def test_return_goes_back_to_the_dispatchers_queue_and_counts_against_the_unit(s
     lead = Assignment.objects.get(request=req, role="lead")
     assert lead.returned_at is not None and not lead.is_active
     assert not Assignment.objects.filter(request=req, is_active=True).exists()
-    assert not selectors.requests_visible_to(user=staff.handler_a).filter(pk=req.pk).exists()
-    assert selectors.requests_visible_to(user=staff.dispatcher).filter(pk=req.pk, state=State.RETURNED).exists()
+    assert not access.requests_visible_to(user=staff.handler_a).filter(pk=req.pk).exists()
+    assert access.requests_visible_to(user=staff.dispatcher).filter(pk=req.pk, state=State.RETURNED).exists()
     transition_apply(request_id=req.pk, action="hand_over", actor=staff.dispatcher, unit=staff.unit_b)
     assert Assignment.objects.get(request=req, is_active=True).unit == staff.unit_b
 

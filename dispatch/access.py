@@ -1,0 +1,243 @@
+"""Who sees what in the back office: roles, principals, and each staff user's scope.
+
+This module is the one place that decides which requests a staff user may
+see, and whose contact details they may read in full. Every staff path asks
+it: the request changelist and change page, the 督办 queue, the outbox, the
+other record lists, exports, the dashboard, admin autocomplete, citizens'
+photos, and the workflow's own unit checks. Do not write a second copy of
+these rules anywhere: call `scope_of` and the queryset helpers below.
+
+The rules:
+- A user's roles come from their permissions (`roles.PERMISSION_*`), whether
+  granted through a role group or directly; an inactive user holds none.
+- Dispatchers and supervisors see every request, with full contact details.
+- A handler sees the requests with an active assignment, as lead or as
+  assisting unit, to one of their *active* units; full contact details only
+  where their unit is the active lead (they must call the citizen).
+- Anyone else (staff without a role, a handler whose units were all
+  deactivated) sees no request.
+- The citizen and the system are principals, not users: they act through the
+  workflow only and see nothing in the back office.
+
+`scope_of(user)` is computed once per user object (one request's
+`request.user`) and cached on it; a change of roles or units takes effect on
+the user's next request.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, Permission
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value
+
+from requests_app.models import HelpRequest
+
+from . import roles
+from .models import Assignment, Unit, UnitMembership
+
+
+class Role(enum.StrEnum):
+    DISPATCHER = "dispatcher"
+    HANDLER = "handler"
+    SUPERVISOR = "supervisor"
+    # Not staff: held only by the principals below, never granted to a user.
+    CITIZEN = "citizen"  # the requester, proven by the signed tracking link
+    SYSTEM = "system"  # the platform itself (automatic close, rework after 不满意)
+
+
+STAFF_ROLES = frozenset({Role.DISPATCHER, Role.HANDLER, Role.SUPERVISOR})
+# The roles that see every request and every citizen's contact details.
+ALL_SEEING_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR})
+
+ROLE_PERMISSIONS = {
+    Role.DISPATCHER: roles.PERMISSION_TRIAGE,
+    Role.HANDLER: roles.PERMISSION_HANDLE,
+    Role.SUPERVISOR: roles.PERMISSION_SUPERVISE,
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An actor that is not a staff user: the citizen on the progress page, or the system.
+
+    Their events have no `actor` foreign key, only `actor_label`.
+    """
+
+    role: Role
+    label: str
+
+    is_active = True
+
+
+CITIZEN = Principal(role=Role.CITIZEN, label="市民")
+SYSTEM = Principal(role=Role.SYSTEM, label="系统")
+Actor = AbstractBaseUser | Principal
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one actor may see: everything, or the requests of these units (as lead or assisting)."""
+
+    roles: frozenset[Role]
+    unit_ids: frozenset[int]
+
+    @property
+    def sees_all(self) -> bool:
+        return bool(self.roles & ALL_SEEING_ROLES)
+
+    @property
+    def is_staff_role(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)
+
+    @property
+    def handler_unit_ids(self) -> frozenset[int]:
+        """The units whose requests a handler works on (none without the handler role)."""
+        return self.unit_ids if Role.HANDLER in self.roles else frozenset()
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+    def acts_for_any(self, unit_ids: Iterable[int]) -> bool:
+        """Whether one of `unit_ids` is one of this actor's active units (the workflow's unit check)."""
+        return not self.unit_ids.isdisjoint(unit_ids)
+
+
+NOBODY = Scope(roles=frozenset(), unit_ids=frozenset())
+_CACHE_ATTR = "_yibang_access_scope"
+
+
+def actor_roles(actor: Actor) -> frozenset[Role]:
+    """The workflow roles an actor holds: a user's from their permissions, a principal's its own."""
+    return scope_of(actor).roles
+
+
+def actor_unit_ids(actor: Actor) -> frozenset[int]:
+    """The active units a user is a member of (a principal has none)."""
+    return scope_of(actor).unit_ids
+
+
+def scope_of(actor: Actor) -> Scope:
+    """The actor's scope, computed once per user object."""
+    if isinstance(actor, Principal):
+        return Scope(roles=frozenset({actor.role}), unit_ids=frozenset())
+    cached = actor.__dict__.get(_CACHE_ATTR)
+    if cached is not None:
+        return cached
+    if not actor.is_active or not actor.is_authenticated:
+        scope = NOBODY
+    else:
+        held = frozenset(role for role, perm in ROLE_PERMISSIONS.items() if actor.has_perm(perm))
+        units = frozenset(
+            UnitMembership.objects.filter(user=actor, unit__is_active=True).values_list("unit_id", flat=True)
+        )
+        scope = Scope(roles=held, unit_ids=units)
+    actor.__dict__[_CACHE_ATTR] = scope
+    return scope
+
+
+def scope_forget(actor: Actor) -> None:
+    """Drop a cached scope (after changing a user's roles or units within one request or test)."""
+    if not isinstance(actor, Principal):
+        actor.__dict__.pop(_CACHE_ATTR, None)
+        for attr in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+            actor.__dict__.pop(attr, None)
+
+
+# --- Requests -------------------------------------------------------------------------
+
+
+def requests_visible(*, scope: Scope, queryset: QuerySet | None = None, ref: str = "pk") -> QuerySet:
+    """`queryset` narrowed to the requests `scope` may see.
+
+    `ref` names the queryset's column holding the request id ("pk" for
+    requests, "request_id" for rows that belong to a request). A handler's
+    filter is an EXISTS on the partial (unit, request) index of active
+    assignments.
+    """
+    qs = HelpRequest.objects.all() if queryset is None else queryset
+    if scope.sees_all:
+        return qs
+    unit_ids = scope.handler_unit_ids
+    if not unit_ids:
+        return qs.none()
+    return qs.filter(
+        Exists(Assignment.objects.filter(request=OuterRef(ref), is_active=True, unit_id__in=sorted(unit_ids)))
+    )
+
+
+def requests_visible_to(*, user: Actor, queryset: QuerySet | None = None) -> QuerySet:
+    return requests_visible(scope=scope_of(user), queryset=queryset)
+
+
+def _lead_of_mine(scope: Scope, ref: str = "pk") -> Exists:
+    return Exists(
+        Assignment.objects.filter(
+            request=OuterRef(ref),
+            is_active=True,
+            role=Assignment.Role.LEAD,
+            unit_id__in=sorted(scope.handler_unit_ids),
+        )
+    )
+
+
+def contact_visible(*, scope: Scope, help_request: HelpRequest) -> bool:
+    """Full name, phone and address only for those who must contact the citizen.
+
+    Dispatchers, supervisors, and handlers of the request's active lead unit.
+    """
+    if scope.sees_all:
+        return True
+    if not scope.handler_unit_ids:
+        return False
+    return Assignment.objects.filter(
+        request=help_request,
+        is_active=True,
+        role=Assignment.Role.LEAD,
+        unit_id__in=sorted(scope.handler_unit_ids),
+    ).exists()
+
+
+def contact_visible_to(*, user: Actor, help_request: HelpRequest) -> bool:
+    return contact_visible(scope=scope_of(user), help_request=help_request)
+
+
+def requests_with_contact_visible(*, scope: Scope, queryset: QuerySet[HelpRequest]) -> QuerySet[HelpRequest]:
+    """Annotate `contact_visible` (the rule of `contact_visible`) for every row, in the same query."""
+    if scope.sees_all:
+        return queryset.annotate(contact_visible=Value(True, output_field=BooleanField()))
+    if not scope.handler_unit_ids:
+        return queryset.annotate(contact_visible=Value(False, output_field=BooleanField()))
+    return queryset.annotate(contact_visible=_lead_of_mine(scope))
+
+
+# --- Units ----------------------------------------------------------------------------
+
+
+def units_visible(*, scope: Scope) -> QuerySet[Unit]:
+    """The units whose figures a user may see: all for dispatchers and supervisors, else their own."""
+    if scope.sees_all:
+        return Unit.objects.all()
+    return Unit.objects.filter(pk__in=sorted(scope.handler_unit_ids))
+
+
+# --- People ---------------------------------------------------------------------------
+
+
+def staff_with_role(role: Role) -> QuerySet:
+    """The active users holding `role` (through a role group or a permission granted directly).
+
+    The same rule as `scope_of`, as a query: who the outbox tells when
+    something is for the dispatchers or the supervisors.
+    """
+    app_label, codename = ROLE_PERMISSIONS[role].split(".")
+    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__permissions__in=permission) | Q(user_permissions__in=permission))
+        .distinct()
+    )
