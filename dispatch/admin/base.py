@@ -1,4 +1,4 @@
-"""What the back-office admins share: read-only records, and lists narrowed to the user's scope."""
+"""What the back-office admins share beyond helpdesk.admin_tools: lists narrowed to the user's scope."""
 
 from __future__ import annotations
 
@@ -7,23 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from . import access
-
-
-class ReadOnlyAdminMixin:
-    """No add, change or delete in admin: the workflow, the sweep and the outbox write these rows.
-
-    Viewing still follows the model's view permission (and each admin's scoping).
-    """
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+from .. import access
 
 
 class ScopedAdminMixin:

@@ -1,12 +1,12 @@
-"""Staff admin: the requests and their workflow, timelines, channels, districts and units.
+"""The request admin: the worklist, the request's page with one form per allowed action, exports.
 
 Admin is a thin caller: it shows state read-only and changes it only through
 `dispatch.workflow.transition_apply` (one button per action the user may take
 now, and a bulk hand-over that loops through it). Citizen-submitted fields are
 never editable. Who sees which request, and whose contact details, is
-decided by `dispatch.access` for every list, page, export and record admin
-here: a handler gets a 404 for another unit's request. The changelist never
-counts the whole table (see `CappedCountPaginator`) and shows no facet counts.
+decided by `dispatch.access`: a handler gets a 404 for another unit's
+request. The changelist never counts the whole table (`CappedCountPaginator`)
+and shows no facet counts.
 """
 
 from __future__ import annotations
@@ -14,32 +14,31 @@ from __future__ import annotations
 import datetime as dt
 from functools import partial
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.admin_tools import CappedCountPaginator, duration_text
 from helpdesk.clientip import client_ip
 from requests_app.crypto import keyed_hash
-from requests_app.models import Attachment, Category, Deadline, District, Event, Feedback, HelpRequest, State
+from requests_app.models import Deadline, HelpRequest, State
 from requests_app.phones import name_mask, phone_mask, phone_normalize
 
-from . import access, dashboard, exports, selectors, services, stats, workflow
-from .access import Role
-from .admin_base import ReadOnlyAdminMixin, ScopedAdminMixin
-from .feedback import feedback_record
-from .forms import ACTION_FORMS, BulkHandOverForm
-from .models import Assignment, ContactAccess, ExtensionRequest, Unit, UnitMembership
-from .workflow import TransitionError
+from .. import access, dashboard, exports, selectors, services, workflow
+from ..access import Role
+from ..feedback import feedback_record
+from ..forms import ACTION_FORMS, BulkHandOverForm
+from ..workflow import TransitionError
+from .dashboard import DashboardAdminMixin
+from .filters import LateFilter, TagFilter, UnitFilter
+from .inlines import AssignmentInline, AttachmentInline, EventInline, ExtensionRequestInline, FeedbackInline
 
 CITIZEN_FIELDS = (
     "ticket_number",
@@ -69,142 +68,6 @@ WORKFLOW_FIELDS = (
     "reopen_count",
 )
 
-COUNT_CAP = 10_000
-
-
-class CappedCountPaginator(Paginator):
-    """Counts at most COUNT_CAP rows (`SELECT COUNT(*) FROM (… LIMIT cap)`): never a full-table count.
-
-    With a million requests an unfiltered count costs a sequential scan on every
-    page view; past the cap, staff narrow the list with filters or search.
-    """
-
-    @cached_property
-    def count(self) -> int:
-        # Unordered: with the list's ORDER BY kept, PostgreSQL sorts every
-        # matching row before the LIMIT (0.7 s for one unit's 35k requests at a
-        # million); without it the scan stops after COUNT_CAP rows.
-        return self.object_list.values("pk").order_by()[:COUNT_CAP].count()
-
-
-# --- Filters --------------------------------------------------------------------------
-
-
-class UnitFilter(admin.SimpleListFilter):
-    title = _("承办单位")
-    parameter_name = "unit"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
-        return list(Unit.objects.filter(is_active=True).values_list("pk", "name"))
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if str(self.value() or "").isdigit():
-            return selectors.requests_of_unit(queryset=queryset, unit_id=int(self.value()))
-        return queryset
-
-
-class TagFilter(admin.SimpleListFilter):
-    title = _("急难愁盼")
-    parameter_name = "tag"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
-        return [("ji", _("急")), ("nan", _("难")), ("chou", _("愁")), ("pan", _("盼"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() in ("ji", "nan", "chou", "pan"):
-            return selectors.requests_with_tag(queryset=queryset, tag=self.value())
-        return queryset
-
-
-class LateFilter(admin.SimpleListFilter):
-    title = _("时限")
-    parameter_name = "late"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
-        return [("1", _("已超时"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() == "1":
-            return selectors.requests_late(queryset=queryset)
-        return queryset
-
-
-# --- Inlines (read-only; the parent request is already scoped) ---------------------------
-
-
-class _ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        # Only shown inside a request's page, which already passed the scoping check
-        # (InlineModelAdmin.get_queryset asks without the parent object).
-        return True
-
-
-class AssignmentInline(_ReadOnlyInline):
-    model = Assignment
-    fields = ("unit", "role", "instructions", "assigned_at", "accepted_at", "returned_at", "return_reason", "is_active")
-    readonly_fields = fields
-    verbose_name_plural = pgettext_lazy("plural", "交办情况")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("unit")
-
-
-class ExtensionRequestInline(_ReadOnlyInline):
-    model = ExtensionRequest
-    fields = ("unit", "hours", "reason", "status", "requested_at", "decided_at", "decision_note")
-    readonly_fields = fields
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("unit")
-
-
-class AttachmentInline(_ReadOnlyInline):
-    """Citizens' photos, served by the permission-checked staff view, never by a public URL."""
-
-    model = Attachment
-    fields = ("photo", "width", "height", "size", "created_at")
-    readonly_fields = fields
-    verbose_name_plural = pgettext_lazy("plural", "市民上传的照片")
-
-    @admin.display(description=_("照片"))
-    def photo(self, obj: Attachment) -> str:
-        url = reverse("dispatch:attachment", args=[obj.pk])
-        return format_html(
-            '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="" height="120"></a>', url, url
-        )
-
-
-class FeedbackInline(_ReadOnlyInline):
-    model = Feedback
-    fields = ("round", "rating", "comment", "channel", "created_at")
-    readonly_fields = fields
-
-
-class EventInline(_ReadOnlyInline):
-    """The timeline, newest first, read-only: events are append-only."""
-
-    model = Event
-    ordering = ("-created_at", "-id")
-    fields = (
-        "created_at",
-        "kind",
-        "message",
-        "note",
-        "actor_label",
-        "unit_name",
-        "from_state",
-        "to_state",
-        "is_public",
-    )
-    readonly_fields = fields
-    verbose_name_plural = pgettext_lazy("plural", "办理过程（时间线）")
-
-
-# --- The request admin ------------------------------------------------------------------
-
 NEXT_STEP = {
     State.SUBMITTED: _("待列单（交办员）"),
     State.LISTED: _("待交单（交办员）"),
@@ -216,19 +79,8 @@ NEXT_STEP = {
 }
 
 
-def _duration_text(delta: dt.timedelta) -> str:
-    minutes = int(abs(delta.total_seconds()) // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return gettext("%(d)s天%(h)s小时") % {"d": days, "h": hours}
-    if hours:
-        return gettext("%(h)s小时%(m)s分") % {"h": hours, "m": minutes}
-    return gettext("%(m)s分钟") % {"m": minutes}
-
-
 @admin.register(HelpRequest)
-class HelpRequestAdmin(admin.ModelAdmin):
+class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
     list_display = (
         "ticket_number",
         "title",
@@ -368,9 +220,7 @@ class HelpRequestAdmin(admin.ModelAdmin):
             ),
             path("export/<str:fmt>/", self.admin_site.admin_view(self.export_view),
                  name="requests_app_helprequest_export"),
-            path("dashboard/", self.admin_site.admin_view(self.dashboard_view), name="dispatch_dashboard"),
-            path("dashboard/export/<str:fmt>/", self.admin_site.admin_view(self.dashboard_export_view),
-                 name="dispatch_dashboard_export"),
+            *self.dashboard_urls(),
             *super().get_urls(),
         ]  # fmt: skip
 
@@ -408,7 +258,7 @@ class HelpRequestAdmin(admin.ModelAdmin):
             )
         return HttpResponseRedirect(change_url)
 
-    # Exports and the dashboard ---------------------------------------------------
+    # Exports ---------------------------------------------------
 
     def export_view(self, request: HttpRequest, fmt: str) -> HttpResponse:
         """The changelist's current filters and search, exported (scoped; contact masked unless allowed)."""
@@ -422,54 +272,6 @@ class HelpRequestAdmin(admin.ModelAdmin):
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         return exports.export_response(
             fmt=fmt, filename=f"requests-{stamp}", header=dashboard.REQUEST_EXPORT_HEADER, rows=rows
-        )
-
-    def _dashboard_params(self, request: HttpRequest) -> tuple[int, str]:
-        if not access.scope_of(request.user).is_staff_role:
-            raise PermissionDenied
-        return stats.period_days(request.GET.get("days")), request.GET.get("o", "solved_on_time")
-
-    def dashboard_view(self, request: HttpRequest) -> HttpResponse:
-        days, order = self._dashboard_params(request)
-        rows = dashboard.units_scorecard(user=request.user, days=days, order=order)
-        column = order.lstrip("-")
-        headers = [
-            {
-                "key": key,
-                "label": label,
-                "url": f"?days={days}&o={'-' if column == key and not order.startswith('-') else ''}{key}",
-                "sorted": "asc" if column == key and order.startswith("-") else "desc" if column == key else "",
-            }
-            for key, label in dashboard.COLUMNS.items()
-        ]
-        return TemplateResponse(
-            request,
-            "admin/dispatch/dashboard.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": gettext("督办考核"),
-                "opts": self.opts,
-                "rows": rows,
-                "headers": headers,
-                "days": days,
-                "order": order,
-                "periods": stats.PERIODS,
-                "late": dashboard.requests_late_now(user=request.user),
-                "min_sample": settings.STATS_MIN_SAMPLE,
-                "now": timezone.now(),
-            },
-        )
-
-    def dashboard_export_view(self, request: HttpRequest, fmt: str) -> HttpResponse:
-        if fmt not in exports.FORMATS:
-            raise Http404
-        days, order = self._dashboard_params(request)
-        rows = dashboard.units_scorecard(user=request.user, days=days, order=order)
-        return exports.export_response(
-            fmt=fmt,
-            filename=f"units-{days}d-{timezone.localtime():%Y%m%d}",
-            header=dashboard.UNIT_EXPORT_HEADER,
-            rows=dashboard.unit_export_rows(rows=rows),
         )
 
     # The changelist --------------------------------------------------------------
@@ -503,11 +305,11 @@ class HelpRequestAdmin(admin.ModelAdmin):
             return format_html(
                 '<span class="sla-late" title="{}">{}</span>',
                 kind,
-                gettext("超时 %(t)s") % {"t": _duration_text(delta)},
+                gettext("超时 %(t)s") % {"t": duration_text(delta)},
             )
         css = "sla-soon" if delta <= dt.timedelta(hours=1) else "sla-ok"
         return format_html(
-            '<span class="{}" title="{}">{}</span>', css, kind, gettext("剩 %(t)s") % {"t": _duration_text(delta)}
+            '<span class="{}" title="{}">{}</span>', css, kind, gettext("剩 %(t)s") % {"t": duration_text(delta)}
         )
 
     @admin.display(description=_("主办单位"))
@@ -555,68 +357,3 @@ class HelpRequestAdmin(admin.ModelAdmin):
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             },
         )
-
-
-@admin.register(ExtensionRequest)
-class ExtensionRequestAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Pending extensions at a glance; decisions are taken on the request's page."""
-
-    list_display = ("request", "unit", "hours", "status", "requested_at", "decided_at")
-    list_filter = ("status", "unit")
-    list_select_related = ("request", "unit")
-    search_fields = ("=request__ticket_number",)
-    show_full_result_count = False
-
-
-@admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "group", "order", "is_active")
-    list_editable = ("order", "is_active")
-    list_filter = ("group", "is_active")
-    search_fields = ("name", "code")
-
-
-@admin.register(District)
-class DistrictAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "kind", "order", "is_active")
-    list_editable = ("order", "is_active")
-    list_filter = ("kind", "is_active")
-
-
-class UnitMembershipInline(admin.TabularInline):
-    model = UnitMembership
-    extra = 1
-    autocomplete_fields = ("user",)
-
-
-@admin.register(ContactAccess)
-class ContactAccessAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Who saw which citizen's full contact details, for the supervisors' audit."""
-
-    list_display = ("viewed_at", "user", "request", "ip_address", "where")
-    list_filter = (("viewed_at", admin.DateFieldListFilter),)
-    search_fields = ("=request__ticket_number", "user__username")
-    list_select_related = ("user", "request")
-    raw_id_fields = ("user", "request")
-    show_full_result_count = False
-
-
-@admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
-    list_display = ("name", "short_name", "kind", "district", "is_active")
-    list_filter = ("kind", "is_active")
-    search_fields = ("name", "short_name")
-    inlines = (UnitMembershipInline,)
-
-
-@admin.register(Assignment)
-class AssignmentAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("request", "unit", "role", "assigned_at", "accepted_at", "returned_at", "is_active")
-    list_filter = ("role", "is_active", "unit")
-    list_select_related = ("request", "unit")
-    search_fields = ("=request__ticket_number",)
-    raw_id_fields = ("request",)
-    show_full_result_count = False
-
-
-from . import admin_clock  # noqa: E402, F401  (the clock's admin: outbox and 督办 queue)

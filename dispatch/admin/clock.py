@@ -14,22 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from helpdesk.admin_tools import ReadOnlyAdminMixin, duration_text
 from requests_app.models import FINISHED_STATES, Deadline
 
-from .admin_base import ReadOnlyAdminMixin, ScopedAdminMixin
-from .models import LateRequest, Notification
-from .notifications import notification_retry
-
-
-def _humanize(delta_seconds: float) -> str:
-    minutes = int(delta_seconds // 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    if days:
-        return _("%(d)d天%(h)d小时") % {"d": days, "h": hours}
-    if hours:
-        return _("%(h)d小时%(m)d分") % {"h": hours, "m": minutes}
-    return _("%(m)d分") % {"m": minutes}
+from ..models import LateRequest, Notification
+from ..notifications import notification_retry
+from .base import ScopedAdminMixin
 
 
 @admin.register(LateRequest)
@@ -77,7 +67,7 @@ class LateRequestAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     def how_late(self, obj: LateRequest) -> str:
         if obj.first_missed_due is None:
             return "-"
-        return _humanize((timezone.now() - obj.first_missed_due).total_seconds())
+        return duration_text(timezone.now() - obj.first_missed_due)
 
 
 @admin.register(Notification)

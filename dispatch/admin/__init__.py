@@ -1,0 +1,16 @@
+"""The staff admin of the back office, one module per part of the work.
+
+- `helprequest.py`: the request admin (worklist, action view, bulk hand-over, exports), with its
+  `filters.py` and read-only `inlines.py`;
+- `dashboard.py`: the supervisors' dashboard, served under the request admin's URLs;
+- `clock.py`: the 督办 (late) queue and the notification outbox;
+- `records.py`: hand-overs, extension requests, the contact-access audit;
+- `reference.py`: channels, districts, units;
+- `base.py`: the scoping every list of request records shares (`dispatch.access`).
+
+Importing this package registers them all (Django's admin autodiscover imports it).
+"""
+
+from . import clock, helprequest, records, reference
+
+__all__ = ["clock", "helprequest", "records", "reference"]
