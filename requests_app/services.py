@@ -1,24 +1,35 @@
-"""Writes on the citizen side: submitting a help request.
+"""Writes on the citizen side: submitting a help request, and the lifecycle of its personal data.
 
 `request_submit` is the only way a request comes into being (web form, later
 the Open311 API). It is idempotent on `submit_token`: submitting the same form
 twice returns the first request. It publishes nothing to the broker, so a
 broker outage can never block a citizen; the deadline sweep picks new
 requests up from the database.
+
+`requests_anonymise` (retention) and `personal_data_rotate_keys` (key
+rotation) walk the inventory of personal data (`personal_data`), never a list
+of their own.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
+import logging
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .crypto import keyed_hash, rotate
 from .models import (
@@ -33,8 +44,11 @@ from .models import (
     TicketCounter,
     Urgency,
 )
+from .personal_data import DELETE, Entry, Kind, inventory_for_requests
 from .photos import CleanPhoto
 from .selectors import request_find_for_citizen
+
+logger = logging.getLogger(__name__)
 
 
 def deadline_durations() -> dict[str, dt.timedelta]:
@@ -180,17 +194,27 @@ def request_lookup(*, ticket_number: str, phone: str) -> HelpRequest | None:
     return help_request
 
 
-ANONYMISED_NAME = "已匿名"
-ANONYMISED_TEXT = "（已按个人信息保存期限匿名化）"
-
-
 def requests_anonymise(*, older_than: dt.timedelta, now: dt.datetime | None = None, batch_size: int = 500) -> int:
     """Erase the personal data of finished requests last changed before `now - older_than`.
 
-    Name, phone, address and the request text are replaced; the ticket number,
-    channel, district, states, times and deadlines stay, so the public figures
-    do not change. Each request gets an internal timeline event. Idempotent:
-    anonymised requests are skipped. Returns how many were anonymised.
+    Walks the inventory (`personal_data.inventory_for_requests`) and erases every
+    entry of each request in the same batch and transaction: the request's name,
+    phone, hash, address, title and text; the outbox's recipients, bodies and
+    errors; rating comments; timeline notes; staff free text on hand-overs and
+    extensions; webhook payloads' free text; photo rows. Photo files are deleted
+    from disk when the batch commits (`transaction.on_commit`), so a rollback
+    leaves rows and files together; a crash between the commit and the deletion
+    can leave a file without its row (the batch's file names are logged first).
+
+    The timeline is append-only, with one exception: erasing a personal note
+    (and the free-text keys of its data) during this legal-retention erasure.
+    Kinds, states and times of events are never touched. The ticket number,
+    channel, district, states, times, deadlines and ratings stay, so the public
+    figures do not change. Each request gets one internal timeline event.
+
+    Idempotent: anonymised requests are skipped. Batched; rows are claimed with
+    `select_for_update(skip_locked=True)` where the database has row locks (on
+    SQLite the IMMEDIATE transaction is the lock). Returns how many were anonymised.
     """
     now = now or timezone.now()
     cutoff = now - older_than
@@ -204,28 +228,92 @@ def requests_anonymise(*, older_than: dt.timedelta, now: dt.datetime | None = No
             )
             if not batch:
                 return done
+            own_fields = _personal_data_erase(help_requests=batch)
             for help_request in batch:
-                help_request.name = ANONYMISED_NAME
-                help_request.phone = ""
-                help_request.phone_hash = ""
-                help_request.address = ""
-                help_request.content = ANONYMISED_TEXT
                 help_request.anonymised_at = now
-            HelpRequest.objects.bulk_update(
-                batch, ["name", "phone", "phone_hash", "address", "content", "anonymised_at"]
-            )
+            HelpRequest.objects.bulk_update(batch, [*own_fields, "anonymised_at"])
+            message = gettext("个人信息已按保存期限匿名化")
             Event.objects.bulk_create(
                 Event(
                     request=help_request,
                     kind=Event.Kind.NOTE,
                     actor_label="系统",
-                    message="个人信息已按保存期限匿名化",
+                    message=message,
                     is_public=False,
                     created_at=now,
                 )
                 for help_request in batch
             )
             done += len(batch)
+
+
+def _personal_data_erase(*, help_requests: list[HelpRequest]) -> list[str]:
+    """Erase every inventory entry of these (locked) requests; return the request's own fields, set but unsaved."""
+    ids = [r.pk for r in help_requests]
+    groups: dict[tuple[str, str], list[Entry]] = defaultdict(list)
+    for entry in inventory_for_requests():
+        groups[(entry.model, entry.request_path)].append(entry)
+    own_fields: list[str] = []
+    for (label, path), entries in groups.items():
+        if path == "":
+            for help_request in help_requests:
+                for entry in entries:
+                    setattr(help_request, entry.field, entry.erased)
+            own_fields += [entry.field for entry in entries]
+            continue
+        rows = apps.get_model(label)._base_manager.filter(**{f"{path}__in": ids})
+        if any(entry.erased is DELETE for entry in entries):
+            _rows_delete(rows=rows, entries=entries)
+            continue
+        plain = {entry.field: entry.erased for entry in entries if not entry.json_keys}
+        if plain:
+            rows.update(**plain)  # QuerySet.update: the one write past Event.save()'s guard
+        for entry in entries:
+            if entry.json_keys:
+                _json_keys_erase(rows=rows, entry=entry)
+    return own_fields
+
+
+def _rows_delete(*, rows: QuerySet, entries: list[Entry]) -> None:
+    files = [
+        (rows.model._meta.get_field(entry.field).storage, name)
+        for entry in entries
+        if entry.kind == Kind.FILE
+        for name in rows.exclude(**{entry.field: ""}).values_list(entry.field, flat=True)
+    ]
+    rows.delete()
+    if files:
+        logger.info("Anonymisation: %d file(s) to delete after commit: %s", len(files), [n for _, n in files])
+        transaction.on_commit(lambda: _files_delete(files))
+
+
+def _files_delete(files: list[tuple[Storage, str]]) -> None:
+    for storage, name in files:
+        try:
+            storage.delete(name)
+        except OSError:  # the row is gone already: say which file is left, for someone to remove
+            logger.exception("Anonymisation could not delete %s", name)
+
+
+def _json_keys_erase(*, rows: QuerySet, entry: Entry) -> None:
+    top_keys = sorted({key.split(".")[0] for key in entry.json_keys})
+    for pk, document in rows.filter(**{f"{entry.field}__has_any_keys": top_keys}).values_list("pk", entry.field):
+        erased = _json_erased(document, keys=entry.json_keys, value=entry.erased)
+        if erased != document:
+            rows.model._base_manager.filter(pk=pk).update(**{entry.field: erased})
+
+
+def _json_erased(document: object, *, keys: tuple[str, ...], value: object) -> object:
+    """A copy of `document` with each dotted key that holds something set to `value`."""
+    document = copy.deepcopy(document)
+    for dotted in keys:
+        *parents, last = dotted.split(".")
+        node = document
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and node.get(last) not in (None, "", value):
+            node[last] = value
+    return document
 
 
 def personal_data_rotate_keys(*, batch_size: int = 500) -> int:
