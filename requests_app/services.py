@@ -18,16 +18,18 @@ import datetime as dt
 import hashlib
 import logging
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from cryptography.fernet import InvalidToken
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
-from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import ExpressionWrapper, F, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -44,7 +46,7 @@ from .models import (
     TicketCounter,
     Urgency,
 )
-from .personal_data import DELETE, Entry, Kind, inventory_for_requests
+from .personal_data import DELETE, Entry, Kind, inventory_encrypted, inventory_for_requests
 from .photos import CleanPhoto
 from .selectors import request_find_for_citizen
 
@@ -316,24 +318,60 @@ def _json_erased(document: object, *, keys: tuple[str, ...], value: object) -> o
     return document
 
 
-def personal_data_rotate_keys(*, batch_size: int = 500) -> int:
-    """Re-encrypt every request's personal data under the current (first) key. Idempotent."""
-    table = HelpRequest._meta.db_table
-    last_id = 0
-    rotated = 0
-    while True:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT id, name, phone, address FROM {table} WHERE id > %s ORDER BY id LIMIT %s FOR UPDATE",  # noqa: S608
-                [last_id, batch_size],
-            )
-            rows = cursor.fetchall()
-            if not rows:
-                return rotated
-            for pk, *values in rows:
-                cursor.execute(
-                    f"UPDATE {table} SET name = %s, phone = %s, address = %s WHERE id = %s",  # noqa: S608
-                    [*(rotate(v) if v else v for v in values), pk],
-                )
-                last_id = pk
-            rotated += len(rows)
+@dataclass(frozen=True)
+class KeyRotation:
+    """What `personal_data_rotate_keys` did, per "app.Model.field"."""
+
+    rotated: dict[str, int]
+    unreadable: dict[str, int]  # tokens no configured key opens: left as they are
+
+    @property
+    def total(self) -> int:
+        return sum(self.rotated.values())
+
+
+def personal_data_rotate_keys(*, batch_size: int = 500) -> KeyRotation:
+    """Re-encrypt every encrypted field of the inventory under the current (first) key.
+
+    Reads the stored tokens as they are (a plain TextField view of the column,
+    no decryption on load) and writes the re-encrypted tokens back as they are,
+    a batch of rows per transaction. Rows are locked with `select_for_update`
+    where the database has row locks; on SQLite (no FOR UPDATE) the IMMEDIATE
+    transaction holds the write lock instead. A token no key opens is counted
+    and left alone. Idempotent: running it again re-encrypts under the same key.
+    """
+    rotated: Counter[str] = Counter()
+    unreadable: Counter[str] = Counter()
+    fields_by_model: dict[str, list[str]] = defaultdict(list)
+    for entry in inventory_encrypted():
+        fields_by_model[entry.model].append(entry.field)
+    for label, fields in fields_by_model.items():
+        model = apps.get_model(label)
+        raw = {f"raw_{f}": ExpressionWrapper(F(f), output_field=models.TextField()) for f in fields}
+        last_pk = None
+        while True:
+            with transaction.atomic():
+                rows = model._base_manager.select_for_update().order_by("pk").annotate(**raw)
+                if last_pk is not None:
+                    rows = rows.filter(pk__gt=last_pk)
+                batch = list(rows.values_list("pk", *raw)[:batch_size])
+                if not batch:
+                    break
+                objs = []
+                for pk, *tokens in batch:
+                    obj = model(pk=pk)
+                    for field, token in zip(fields, tokens, strict=True):
+                        if token:
+                            try:
+                                token = rotate(token)
+                                rotated[f"{label}.{field}"] += 1
+                            except InvalidToken:
+                                unreadable[f"{label}.{field}"] += 1
+                        # A Value with a plain TextField: written as is, not encrypted again.
+                        setattr(obj, field, Value(token, output_field=models.TextField()))
+                    objs.append(obj)
+                model._base_manager.bulk_update(objs, fields)
+                last_pk = batch[-1][0]
+    for dotted, count in unreadable.items():
+        logger.warning("Key rotation: %d value(s) of %s open with no configured key", count, dotted)
+    return KeyRotation(rotated=dict(rotated), unreadable=dict(unreadable))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from unittest import mock
 
@@ -96,8 +97,6 @@ def private_media(settings, tmp_path):
 
 def _finished_request_with_everything(staff, make_request):
     """A closed request with an SMS to the citizen, a photo, a rating comment and a public note quoting the phone."""
-    import io
-
     from PIL import Image
 
     from dispatch.feedback import feedback_record
@@ -196,3 +195,24 @@ def test_a_rolled_back_anonymisation_keeps_the_photo_files(
         raise Abort
     assert callbacks == []
     assert os.path.exists(photo_path) and Attachment.objects.filter(request=req).exists()
+
+
+def test_key_rotation_re_encrypts_every_encrypted_field_so_the_old_key_can_go(settings, staff, make_request):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    from dispatch.models import Notification
+    from requests_app.models import HelpRequest
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [old]
+    req = make_request(State.HANDED_OVER, name="王小明", phone=PHONE, address="金水路1号")
+    sms = Notification.objects.get(request=req, channel="sms")
+
+    settings.FIELD_ENCRYPTION_KEYS = [new, old]  # README step 1
+    call_command("rotate_encryption_keys", stdout=io.StringIO())  # step 2
+    settings.FIELD_ENCRYPTION_KEYS = [new]  # step 3: the old key is removed
+
+    assert Notification.objects.get(pk=sms.pk).recipient == PHONE
+    again = HelpRequest.objects.get(pk=req.pk)
+    assert (again.name, again.phone, again.address) == ("王小明", PHONE, "金水路1号")
