@@ -38,7 +38,7 @@ inventory_register(
         None,
         "",
         "查看市民联系方式的员工IP地址",
-        retention="the audit of who saw a citizen's contact outlives the contact",
+        retention="kept: the record of who saw a citizen's contact outlives the contact",
     ),
 )
 inventory_declare_not_personal(

@@ -66,7 +66,7 @@ class Entry:
     erased: object
     what: str  # for the README's privacy section
     json_keys: tuple[str, ...] = ()
-    retention: str = ""  # what erases it, when anonymisation does not
+    retention: str = ""  # how long it is kept and what erases it, when anonymisation does not
 
     @property
     def model_class(self) -> type[models.Model]:
@@ -202,7 +202,7 @@ KIND_LABELS = {
 
 def _erasure(entry: Entry) -> str:
     if not entry.erased_on_anonymisation:
-        return f"kept: {entry.retention}" if entry.retention else "kept"
+        return entry.retention or "kept"
     if entry.erased is DELETE:
         return "row and file deleted" if entry.kind == Kind.FILE else "row deleted"
     blanked = "blanked" if entry.erased in ("", {}) else f"set to “{entry.erased}”"
@@ -267,13 +267,13 @@ inventory_declare_not_personal(
 
 # --- Staff data kept by the project's third-party apps ------------------------------
 
-_ACCOUNT = "while the account exists (deactivate or delete it when someone leaves)"
+_ACCOUNT = "kept while the account exists (deactivate or delete it when someone leaves)"
 # django-axes (staff login): who tried to log in, from where. Not on a schedule here: run
 # its commands from the host's cron with the age the city's policy sets.
 _AXES_RETENTION = {
     "AccessAttempt": "deleted by django-axes when the lock-out cools off (`LOGIN_LOCK_HOURS`)",
-    "AccessLog": "until `python manage.py axes_reset_logs --age DAYS`",
-    "AccessFailureLog": "until `python manage.py axes_reset_failure_logs --age DAYS`",
+    "AccessLog": "kept until `python manage.py axes_reset_logs --age DAYS`",
+    "AccessFailureLog": "kept until `python manage.py axes_reset_failure_logs --age DAYS`",
 }
 inventory_register(
     Entry("auth.User", "username", Kind.STAFF, None, "", "员工用户名", retention=_ACCOUNT),

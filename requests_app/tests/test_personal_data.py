@@ -110,3 +110,19 @@ def test_names_that_look_personal(name, expected):
     field = models.CharField(max_length=10)
     field.name = name
     assert personal_data.looks_personal(field) is expected
+
+
+def test_the_readme_shows_the_inventory_the_code_has():
+    """The README's table is `manage.py personal_data_inventory`'s output: it cannot drift from the code."""
+    import io
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    start, end = "<!-- personal-data-inventory:start -->\n", "<!-- personal-data-inventory:end -->"
+    assert start in readme and end in readme
+    table = readme.split(start, 1)[1].split(end, 1)[0]
+    printed = io.StringIO()
+    call_command("personal_data_inventory", stdout=printed)
+    assert table == printed.getvalue(), "README out of date: paste `python manage.py personal_data_inventory`"
