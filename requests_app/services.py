@@ -249,6 +249,32 @@ def requests_anonymise(*, older_than: dt.timedelta, now: dt.datetime | None = No
             done += len(batch)
 
 
+def requests_anonymise_again(*, batch_size: int = 500) -> int:
+    """Erase again, under today's inventory, what requests anonymised earlier still hold.
+
+    For requests anonymised before the inventory listed the outbox, photos,
+    comments and notes: their rows still hold the citizen's phone and words.
+    Keeps `anonymised_at` and writes no timeline event (the request was
+    anonymised already; this finishes it). Idempotent. Returns how many
+    requests were walked.
+    """
+    last_id = 0
+    done = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                HelpRequest.objects.select_for_update(skip_locked=True)
+                .filter(anonymised_at__isnull=False, id__gt=last_id)
+                .order_by("id")[:batch_size]
+            )
+            if not batch:
+                return done
+            own_fields = _personal_data_erase(help_requests=batch)
+            HelpRequest.objects.bulk_update(batch, own_fields)
+            last_id = batch[-1].pk
+            done += len(batch)
+
+
 def _personal_data_erase(*, help_requests: list[HelpRequest]) -> list[str]:
     """Erase every inventory entry of these (locked) requests; return the request's own fields, set but unsaved."""
     ids = [r.pk for r in help_requests]

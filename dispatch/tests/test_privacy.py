@@ -216,3 +216,25 @@ def test_key_rotation_re_encrypts_every_encrypted_field_so_the_old_key_can_go(se
     assert Notification.objects.get(pk=sms.pk).recipient == PHONE
     again = HelpRequest.objects.get(pk=req.pk)
     assert (again.name, again.phone, again.address) == ("王小明", PHONE, "金水路1号")
+
+
+def test_anonymising_again_finishes_requests_an_earlier_version_left_half_done(staff, make_request, private_media):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from dispatch.models import Notification
+    from requests_app.models import Attachment, Event, Feedback, HelpRequest
+
+    req = _finished_request_with_everything(staff, make_request)
+    # What the old anonymisation left: the request erased, everything around it untouched.
+    HelpRequest.objects.filter(pk=req.pk).update(name="已匿名", phone="", phone_hash="", anonymised_at=timezone.now())
+    events = Event.objects.filter(request=req).count()
+
+    out = io.StringIO()
+    call_command("anonymise_requests", "--again", stdout=out)
+
+    assert "1 anonymised request(s)" in out.getvalue()
+    assert all(n.recipient == "" for n in Notification.objects.filter(request=req))
+    assert not Attachment.objects.filter(request=req).exists()
+    assert Feedback.objects.get(request=req).comment == ""
+    assert Event.objects.filter(request=req).count() == events  # no second anonymisation event
