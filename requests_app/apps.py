@@ -22,7 +22,10 @@ class RequestsAppConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from . import checks  # noqa: F401 - registers the deploy checks
+        from . import (
+            checks,  # noqa: F401 - registers the deploy checks
+            personal_data,  # noqa: F401 - the inventory's own entries
+        )
         from .models import Category, District
 
         for model in (Category, District):

@@ -1,24 +1,34 @@
-"""The inventory of personal data: every field and file that holds something about a citizen.
+"""The inventory of personal data: every field and file that holds something about a person.
 
 One list, walked by everything that must treat personal data specially:
 anonymisation (`services.requests_anonymise` erases every entry of a request in
 one batch), key rotation (`services.personal_data_rotate_keys` re-encrypts
 every encrypted entry), the export audit, log scrubbing and the README's
-privacy section. `requests_app/tests/test_personal_data.py` fails when a model
-gains an encrypted field, or a field named like a name, phone or address,
-that is neither listed here nor declared not personal.
+privacy section (`manage.py personal_data_inventory` prints the table the
+README holds; a test keeps the two equal).
+`requests_app/tests/test_personal_data.py` fails when a model gains an
+encrypted field, a file field, or a text field named like personal data
+(`looks_personal`), that is neither listed here nor declared not personal.
 
 Apps register their own entries (`inventory_register`) from their
 `AppConfig.ready()`: `requests_app` never imports `dispatch`, so dispatch adds
-the outbox's recipients itself.
+the outbox's recipients itself (`dispatch/personal_data.py`). The staff data
+kept by the project's third-party apps (accounts, login logs) is listed here,
+by label only, so the inventory is complete; anonymisation of requests does
+not touch it (`request_path` is None) and `retention` says what does.
+
+Invariant for callers: entries are read after the app registry is ready.
 """
 
 from __future__ import annotations
 
 import enum
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 
@@ -28,6 +38,11 @@ class Kind(enum.StrEnum):
     FILE = "file"  # a file on disk (a photo), and the row describing it
     RECIPIENT = "recipient"  # a phone or e-mail address a message was sent to
     DERIVED = "derived"  # a keyed hash of personal data (finds by phone): erased with it
+    STAFF = "staff"  # about a staff member or someone logging in (accounts, login logs, access audit)
+
+
+# `Entry.erased` for an entry whose whole row is deleted (with its file) on anonymisation.
+DELETE = None
 
 
 @dataclass(frozen=True)
@@ -36,16 +51,22 @@ class Entry:
 
     `model` is "app_label.ModelName"; `request_path` is the lookup from that
     model to the HelpRequest it belongs to ("" for HelpRequest itself), so a
-    request's personal data can be found and erased together. `erased` is the
-    value anonymisation writes (None: the row is deleted, with its file).
+    request's personal data can be found and erased together; None when the
+    data is not a request's (staff accounts, login logs): anonymisation leaves
+    it and `retention` says what erases it. `erased` is the value anonymisation
+    writes (DELETE: the row is deleted, with its file). For a JSON field,
+    `json_keys` names the (dotted) keys that hold personal data: only they are
+    erased, the rest of the document stays.
     """
 
     model: str
     field: str
     kind: Kind
-    request_path: str
-    erased: str | None
+    request_path: str | None
+    erased: object
     what: str  # for the README's privacy section
+    json_keys: tuple[str, ...] = ()
+    retention: str = ""  # how long it is kept and what erases it, when anonymisation does not
 
     @property
     def model_class(self) -> type[models.Model]:
@@ -61,13 +82,17 @@ class Entry:
 
         return isinstance(self.model_field, EncryptedTextField)
 
+    @property
+    def erased_on_anonymisation(self) -> bool:
+        return self.request_path is not None
+
 
 ANONYMISED_NAME = "已匿名"
 ANONYMISED_TEXT = "（已按个人信息保存期限匿名化）"
 
 _ENTRIES: dict[tuple[str, str], Entry] = {}
 # Fields whose name looks personal but that hold none (a unit's name, an API client's name).
-_NOT_PERSONAL: set[tuple[str, str]] = set()
+_NOT_PERSONAL: dict[tuple[str, str], str] = {}
 
 
 def inventory_register(*entries: Entry) -> None:
@@ -75,11 +100,11 @@ def inventory_register(*entries: Entry) -> None:
         _ENTRIES[(entry.model, entry.field)] = entry
 
 
-def inventory_declare_not_personal(*fields: str) -> None:
-    """Fields named like personal data that are not ("dispatch.Unit.name")."""
+def inventory_declare_not_personal(*fields: str, reason: str = "") -> None:
+    """Fields named like personal data that are not ("dispatch.Unit.name"), with why."""
     for dotted in fields:
         app_label, model, field = dotted.split(".")
-        _NOT_PERSONAL.add((f"{app_label}.{model}", field))
+        _NOT_PERSONAL[(f"{app_label}.{model}", field)] = reason
 
 
 def inventory() -> list[Entry]:
@@ -90,26 +115,181 @@ def inventory_encrypted() -> list[Entry]:
     return [e for e in _ENTRIES.values() if e.is_encrypted]
 
 
+def inventory_for_requests() -> list[Entry]:
+    """The entries anonymisation erases, grouped by model (HelpRequest's own first)."""
+    entries = [e for e in _ENTRIES.values() if e.erased_on_anonymisation]
+    return sorted(entries, key=lambda e: (e.request_path != "", e.model))
+
+
 def is_declared_not_personal(model: str, field: str) -> bool:
     return (model, field) in _NOT_PERSONAL
 
 
+def declared_not_personal() -> dict[tuple[str, str], str]:
+    return dict(_NOT_PERSONAL)
+
+
+# --- Finding what is missing ----------------------------------------------------
+
+# Text columns named like these hold personal data until declared otherwise.
+# Substrings, so "username", "first_name", "decision_note", "ip_address" match;
+# a false match costs one line of `inventory_declare_not_personal`.
+PERSONAL_NAME = re.compile(
+    r"name|phone|mobile|(^|_)tel(_|$)|address|mail|id_?(number|no|card)|comment|note|remark"
+    r"|recipient|reason|instruction|contact"
+)
+# Only columns that can hold text: a `first_contact_at` timestamp holds no personal data.
+_TEXT_FIELDS = (models.CharField, models.TextField, models.GenericIPAddressField, models.JSONField)
+
+
+def looks_personal(field: models.Field) -> bool:
+    """Must this field be in the inventory (or declared not personal)?"""
+    from .crypto import EncryptedTextField
+
+    if isinstance(field, (EncryptedTextField, models.FileField)):
+        return True
+    return isinstance(field, _TEXT_FIELDS) and bool(PERSONAL_NAME.search(field.name))
+
+
+def inventory_unlisted(model_classes: Iterable[type[models.Model]] | None = None) -> list[str]:
+    """Fields ("app.Model.field") that look personal but are neither listed nor declared not personal.
+
+    An encrypted field must be listed (key rotation walks the list); declaring
+    it not personal does not count. Proxy models are skipped: their fields are
+    their concrete model's.
+    """
+    from .crypto import EncryptedTextField
+
+    model_classes = apps.get_models() if model_classes is None else model_classes
+    missing = []
+    for model in model_classes:
+        if model._meta.proxy:
+            continue
+        for field in model._meta.local_concrete_fields:
+            if not looks_personal(field):
+                continue
+            key = (model._meta.label, field.name)
+            if key in _ENTRIES:
+                continue
+            if key in _NOT_PERSONAL and not isinstance(field, EncryptedTextField):
+                continue
+            missing.append(".".join(key))
+    return missing
+
+
+def inventory_stale() -> list[str]:
+    """Entries and declarations that name no existing field (renamed or removed)."""
+    stale = []
+    for model, field in [*_ENTRIES, *_NOT_PERSONAL]:
+        try:
+            apps.get_model(model)._meta.get_field(field)
+        except (LookupError, FieldDoesNotExist):
+            stale.append(f"{model}.{field}")
+    return stale
+
+
+# --- The README's table ---------------------------------------------------------
+
+KIND_LABELS = {
+    Kind.CONTACT: "contact",
+    Kind.FREE_TEXT: "free text",
+    Kind.FILE: "file",
+    Kind.RECIPIENT: "recipient",
+    Kind.DERIVED: "keyed hash",
+    Kind.STAFF: "staff",
+}
+
+
+def _erasure(entry: Entry) -> str:
+    if not entry.erased_on_anonymisation:
+        return entry.retention or "kept"
+    if entry.erased is DELETE:
+        return "row and file deleted" if entry.kind == Kind.FILE else "row deleted"
+    blanked = "blanked" if entry.erased in ("", {}) else f"set to “{entry.erased}”"
+    if entry.json_keys:
+        return f"keys {', '.join(f'`{k}`' for k in entry.json_keys)} {blanked}"
+    return blanked
+
+
+def inventory_markdown() -> str:
+    """The inventory as the Markdown table of the README's privacy section."""
+    lines = [
+        "| Field | Holds | Kind | Encrypted | Anonymisation |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for e in sorted(_ENTRIES.values(), key=lambda e: (not e.erased_on_anonymisation, e.model, e.field)):
+        encrypted = "yes" if e.is_encrypted else ""
+        lines.append(f"| `{e.model}.{e.field}` | {e.what} | {KIND_LABELS[e.kind]} | {encrypted} | {_erasure(e)} |")
+    return "\n".join(lines) + "\n"
+
+
+# --- requests_app's own entries ---------------------------------------------------
+
 REQUEST = "requests_app.HelpRequest"
 
 inventory_register(
-    Entry(REQUEST, "name", Kind.CONTACT, "", ANONYMISED_NAME, "市民姓名（加密存储）"),
-    Entry(REQUEST, "phone", Kind.CONTACT, "", "", "市民电话（加密存储）"),
+    Entry(REQUEST, "name", Kind.CONTACT, "", ANONYMISED_NAME, "市民姓名"),
+    Entry(REQUEST, "phone", Kind.CONTACT, "", "", "市民电话"),
     Entry(REQUEST, "phone_hash", Kind.DERIVED, "", "", "电话的密钥哈希（按电话查找）"),
-    Entry(REQUEST, "address", Kind.CONTACT, "", "", "市民地址（加密存储）"),
-    Entry(REQUEST, "content", Kind.FREE_TEXT, "", ANONYMISED_TEXT, "求助内容（市民填写）"),
+    Entry(REQUEST, "address", Kind.CONTACT, "", "", "市民地址"),
     Entry(REQUEST, "title", Kind.FREE_TEXT, "", ANONYMISED_TEXT, "求助标题（公开时经脱敏）"),
-    Entry("requests_app.Feedback", "comment", Kind.FREE_TEXT, "request", "", "市民评价意见"),
+    Entry(REQUEST, "content", Kind.FREE_TEXT, "", ANONYMISED_TEXT, "求助内容（市民填写）"),
+    Entry("requests_app.Feedback", "comment", Kind.FREE_TEXT, "request", "", "市民评价意见（评价结果保留）"),
+    # Erasing a note is the one write to the append-only timeline (see requests_anonymise).
     Entry("requests_app.Event", "note", Kind.FREE_TEXT, "request", "", "办理记录的说明（可能引述市民）"),
-    Entry("requests_app.Attachment", "file", Kind.FILE, "request", None, "市民上传的照片（文件与记录）"),
+    Entry(
+        "requests_app.Event",
+        "data",
+        Kind.FREE_TEXT,
+        "request",
+        "",
+        "办理记录数据中的列单说明、交办意见",
+        json_keys=("note", "instructions"),
+    ),
+    Entry("requests_app.Attachment", "file", Kind.FILE, "request", DELETE, "市民上传的照片（文件与记录）"),
+    Entry(
+        "requests_app.WebhookDelivery",
+        "payload",
+        Kind.FREE_TEXT,
+        "request",
+        "",
+        "推送给接口客户端的标题和进展说明",
+        json_keys=("service_request.description", "service_request.status_notes"),
+    ),
 )
 inventory_declare_not_personal(
     "requests_app.Category.name",
     "requests_app.District.name",
     "requests_app.ApiClient.name",
     "requests_app.Event.unit_name",
+    reason="names of channels, districts, client systems and units, not of people",
+)
+
+# --- Staff data kept by the project's third-party apps ------------------------------
+
+_ACCOUNT = "kept while the account exists (deactivate or delete it when someone leaves)"
+# django-axes (staff login): who tried to log in, from where. Not on a schedule here: run
+# its commands from the host's cron with the age the city's policy sets.
+_AXES_RETENTION = {
+    "AccessAttempt": "deleted by django-axes when the lock-out cools off (`LOGIN_LOCK_HOURS`)",
+    "AccessLog": "kept until `python manage.py axes_reset_logs --age DAYS`",
+    "AccessFailureLog": "kept until `python manage.py axes_reset_failure_logs --age DAYS`",
+}
+inventory_register(
+    Entry("auth.User", "username", Kind.STAFF, None, "", "员工用户名", retention=_ACCOUNT),
+    Entry("auth.User", "first_name", Kind.STAFF, None, "", "员工名", retention=_ACCOUNT),
+    Entry("auth.User", "last_name", Kind.STAFF, None, "", "员工姓", retention=_ACCOUNT),
+    Entry("auth.User", "email", Kind.STAFF, None, "", "员工邮箱（接收督办、提醒邮件）", retention=_ACCOUNT),
+    *(
+        Entry(f"axes.{model}", field, Kind.STAFF, None, "", what, retention=retention)
+        for model, retention in _AXES_RETENTION.items()
+        for field, what in (("username", "登录时输入的用户名"), ("ip_address", "登录者的IP地址"))
+    ),
+)
+inventory_declare_not_personal(
+    "auth.Group.name",
+    "auth.Permission.name",
+    "auth.Permission.codename",
+    "otp_totp.TOTPDevice.name",
+    reason="role, permission and authenticator-device labels",
 )

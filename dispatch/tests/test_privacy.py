@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import os
 from unittest import mock
 
 import pytest
@@ -165,3 +167,159 @@ def test_with_two_factor_on_a_photo_needs_a_verified_session(client, staff, make
     assert response.status_code == 302
     response = verified.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+
+
+# --- Retention and key rotation walk the inventory (requests_app.personal_data) ----------
+
+PHONE = "13812345678"
+
+
+@pytest.fixture
+def private_media(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
+    return tmp_path / "private"
+
+
+def _finished_request_with_everything(staff, make_request):
+    """A closed request with an SMS to the citizen, a photo, a rating comment and a public note quoting the phone."""
+    from PIL import Image
+
+    from dispatch.feedback import feedback_record
+    from dispatch.workflow import CITIZEN, transition_apply
+    from requests_app.photos import photo_clean
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 200, 10)).save(out, format="JPEG")
+    req = make_request(
+        State.ACCEPTED, name="王小明", phone=PHONE, address="金水路1号", photos=[photo_clean(out.getvalue())]
+    )
+    transition_apply(
+        request_id=req.pk, action="add_note", actor=staff.handler_a, note=f"已电话联系市民{PHONE}", is_public=True
+    )
+    transition_apply(request_id=req.pk, action="resolve", actor=staff.handler_a, result="已恢复供水")
+    feedback_record(request_id=req.pk, actor=CITIZEN, rating="satisfied", comment=f"谢谢，有事打{PHONE}")
+    req.refresh_from_db()
+    assert req.state == State.CLOSED
+    return req
+
+
+def test_anonymisation_erases_everything_the_inventory_lists(
+    client, staff, make_request, private_media, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.db import connection
+
+    from dispatch.models import Assignment, Notification
+    from requests_app.models import Attachment, Event, Feedback, HelpRequest
+    from requests_app.services import requests_anonymise
+
+    req = _finished_request_with_everything(staff, make_request)
+    (photo,) = Attachment.objects.filter(request=req)
+    photo_path = photo.file.path
+    photo_url = reverse("dispatch:attachment", args=[photo.pk])
+    client.force_login(staff.dispatcher)
+    assert client.get(photo_url).status_code == 200  # before: the photo is served to staff
+    sms = Notification.objects.filter(request=req, channel="sms")
+    assert sms.count() == 2 and {n.recipient for n in sms} == {PHONE}
+    states_before = list(Event.objects.filter(request=req).values_list("kind", "to_state", "created_at"))
+    deadlines_before = list(req.deadlines.values_list("kind", "due_at", "met_at"))
+
+    later = req.updated_at + dt.timedelta(days=4000)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requests_anonymise(older_than=dt.timedelta(days=365), now=later) == 1
+
+    # The request itself.
+    gone = HelpRequest.objects.get(pk=req.pk)
+    assert (gone.name, gone.phone, gone.address, gone.phone_hash) == ("已匿名", "", "", "")
+    assert "停水" not in gone.title and "停水" not in gone.content
+    # The outbox: no row still opens to the citizen's phone, no body quotes the request.
+    for n in Notification.objects.filter(request=req):
+        assert n.recipient != PHONE and "停水" not in n.body
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT recipient FROM dispatch_notification WHERE request_id = %s", [req.pk])
+        assert all(raw == "" for (raw,) in cursor.fetchall())
+    # The photo: row gone, file gone, no longer served.
+    assert not Attachment.objects.filter(request=req).exists()
+    assert not os.path.exists(photo_path)
+    assert client.get(photo_url).status_code == 404
+    # Free text: rating comment, notes, hand-over instructions.
+    assert Feedback.objects.get(request=req).comment == ""
+    assert Feedback.objects.get(request=req).rating == "satisfied"  # the figure stays
+    for event in Event.objects.filter(request=req):
+        assert PHONE not in event.note and PHONE not in str(event.data)
+    assert all(a.instructions == "" for a in Assignment.objects.filter(request=req))
+    # Figures unchanged, one internal event added.
+    after = list(Event.objects.filter(request=req).values_list("kind", "to_state", "created_at"))
+    assert after[1:] == states_before and len(after) == len(states_before) + 1
+    assert Event.objects.filter(request=req, is_public=False, message__contains="匿名化").count() == 1
+    assert list(gone.deadlines.values_list("kind", "due_at", "met_at")) == deadlines_before
+    assert gone.state == State.CLOSED
+    # Idempotent.
+    assert requests_anonymise(older_than=dt.timedelta(days=365), now=later) == 0
+
+
+def test_a_rolled_back_anonymisation_keeps_the_photo_files(
+    staff, make_request, private_media, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.db import transaction
+
+    from requests_app.models import Attachment
+    from requests_app.services import requests_anonymise
+
+    req = _finished_request_with_everything(staff, make_request)
+    photo_path = Attachment.objects.get(request=req).file.path
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort), django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        requests_anonymise(older_than=dt.timedelta(days=1), now=req.updated_at + dt.timedelta(days=2))
+        raise Abort
+    assert callbacks == []
+    assert os.path.exists(photo_path) and Attachment.objects.filter(request=req).exists()
+
+
+def test_key_rotation_re_encrypts_every_encrypted_field_so_the_old_key_can_go(settings, staff, make_request):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    from dispatch.models import Notification
+    from requests_app.models import HelpRequest
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [old]
+    req = make_request(State.HANDED_OVER, name="王小明", phone=PHONE, address="金水路1号")
+    sms = Notification.objects.get(request=req, channel="sms")
+
+    settings.FIELD_ENCRYPTION_KEYS = [new, old]  # README step 1
+    call_command("rotate_encryption_keys", stdout=io.StringIO())  # step 2
+    settings.FIELD_ENCRYPTION_KEYS = [new]  # step 3: the old key is removed
+
+    assert Notification.objects.get(pk=sms.pk).recipient == PHONE
+    again = HelpRequest.objects.get(pk=req.pk)
+    assert (again.name, again.phone, again.address) == ("王小明", PHONE, "金水路1号")
+
+
+def test_anonymising_again_finishes_requests_an_earlier_version_left_half_done(staff, make_request, private_media):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from dispatch.models import Notification
+    from requests_app.models import Attachment, Event, Feedback, HelpRequest
+
+    req = _finished_request_with_everything(staff, make_request)
+    # What the old anonymisation left: the request erased, everything around it untouched.
+    HelpRequest.objects.filter(pk=req.pk).update(name="已匿名", phone="", phone_hash="", anonymised_at=timezone.now())
+    events = Event.objects.filter(request=req).count()
+
+    out = io.StringIO()
+    call_command("anonymise_requests", "--again", stdout=out)
+
+    assert "1 anonymised request(s)" in out.getvalue()
+    assert all(n.recipient == "" for n in Notification.objects.filter(request=req))
+    assert not Attachment.objects.filter(request=req).exists()
+    assert Feedback.objects.get(request=req).comment == ""
+    assert Event.objects.filter(request=req).count() == events  # no second anonymisation event

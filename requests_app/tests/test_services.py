@@ -87,3 +87,33 @@ def test_fifty_concurrent_submissions_get_fifty_distinct_numbers(on_postgres):
     assert HelpRequest.objects.count() == 50
     today = timezone.localdate()
     assert all(n.startswith(f"ZZ{today:%Y%m%d}-") for n in numbers)
+
+
+@pytest.mark.django_db
+def test_anonymisation_erases_only_the_free_text_keys_of_json_documents():
+    """Event data and webhook payloads keep their structure (states, times); only the listed keys are blanked."""
+    from requests_app.models import ApiClient, WebhookDelivery
+    from requests_app.services import requests_anonymise
+
+    req = HelpRequestFactory(phone="13812345678")
+    triage = Event.objects.create(
+        request=req, kind=Event.Kind.TRIAGE, message="列单", data={"note": "市民13812345678", "is_urgent": True}
+    )
+    client = ApiClient.objects.create(name="网格系统", key_prefix="k", key_hash="h" * 64, webhook_secret="s")
+    payload = {
+        "state": "closed",
+        "service_request": {"description": "王五13812345678", "status_notes": "已电话13812345678", "status": "closed"},
+    }
+    delivery = WebhookDelivery.objects.create(
+        client=client, request=req, event=triage, url="https://x.test/", payload=payload
+    )
+    long_ago = timezone.now() - dt.timedelta(days=4000)
+    HelpRequest.objects.filter(pk=req.pk).update(state=State.CLOSED, updated_at=long_ago)
+
+    assert requests_anonymise(older_than=dt.timedelta(days=365)) == 1
+
+    assert Event.objects.get(pk=triage.pk).data == {"note": "", "is_urgent": True}
+    assert WebhookDelivery.objects.get(pk=delivery.pk).payload == {
+        "state": "closed",
+        "service_request": {"description": "", "status_notes": "", "status": "closed"},
+    }
