@@ -1,4 +1,4 @@
-"""Celery tasks for the clock and the notifications: thin wrappers around the services.
+"""Celery tasks for the clock, the notifications and closing the loop: thin wrappers around the services.
 
 Every task takes ids (or nothing), re-reads the database and returns quietly
 when its work is already done, so a retry or a duplicate delivery is harmless;
@@ -16,8 +16,10 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from .deadlines import deadlines_sweep
+from .feedback import requests_autoclose
 from .models import Notification
 from .notifications import MAX_ATTEMPTS, notification_send, notifications_flush
+from .stats import figures_warm
 
 logger = logging.getLogger(__name__)
 
@@ -103,3 +105,20 @@ def notifications_send_many_task(notification_ids: list[int]) -> int:
             except Exception:  # the broker is away: the row stays queued and the flush retries it
                 logger.warning("Could not queue the retry of notification %s", notification_id, exc_info=True)
     return sent
+
+
+# --- Closing the loop -----------------------------------------------------------------
+# requests_autoclose re-checks every request under its row lock, so a duplicate
+# delivery or two beats at once close nothing twice; figures_warm only
+# recomputes cached aggregates.
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=280, ignore_result=True)
+def requests_autoclose_task() -> int:
+    return requests_autoclose()
+
+
+@shared_task(time_limit=300, soft_time_limit=280, ignore_result=True)
+def stats_warm_task() -> None:
+    """Keep /stats/ served from the cache: with a million requests a cold 365-day computation takes seconds."""
+    figures_warm()

@@ -9,7 +9,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.autodiscover_tasks(related_name="tasks_feedback")
 
 
 @app.on_after_finalize.connect
@@ -23,12 +22,12 @@ def _schedules(sender: Celery, **kwargs: object) -> None:
             "options": {"expires": float(settings.DEADLINE_SWEEP_SECONDS)},
         },
         "feedback-autoclose": {
-            "task": "dispatch.tasks_feedback.requests_autoclose_task",
+            "task": "dispatch.tasks.requests_autoclose_task",
             "schedule": float(settings.FEEDBACK_AUTOCLOSE_SWEEP_SECONDS),
             "options": {"expires": float(settings.FEEDBACK_AUTOCLOSE_SWEEP_SECONDS)},
         },
         "stats-warm": {
-            "task": "dispatch.tasks_feedback.stats_warm_task",
+            "task": "dispatch.tasks.stats_warm_task",
             "schedule": float(settings.STATS_WARM_SECONDS),
             "options": {"expires": float(settings.STATS_WARM_SECONDS)},
         },
