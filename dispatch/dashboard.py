@@ -30,6 +30,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from requests_app.models import OPEN_STATES, Deadline, Feedback, HelpRequest
 from requests_app.phones import name_mask, phone_mask
@@ -54,16 +56,16 @@ class UnitRow:
     late_now: int = 0
 
 
-# column → (label, sort key); rates sort by their value, small samples last.
+# column → label (lazy: staff read them in their language); rates sort by their value, small samples last.
 COLUMNS = {
-    "name": "单位",
-    "received": "受理",
-    "accepted_on_time": "按时签收率",
-    "solved_on_time": "按时办结率",
-    "returned": "退单",
-    "reopened": "重办",
-    "satisfaction": "满意率",
-    "late_now": "当前超时",
+    "name": _("单位"),
+    "received": _("受理"),
+    "accepted_on_time": _("按时签收率"),
+    "solved_on_time": _("按时办结率"),
+    "returned": _("退单"),
+    "reopened": _("重办"),
+    "satisfaction": _("满意率"),
+    "late_now": _("当前超时"),
 }
 RATE_COLUMNS = ("accepted_on_time", "solved_on_time", "satisfaction")
 
@@ -205,8 +207,8 @@ def requests_late_now(*, user: AbstractBaseUser, now: dt.datetime | None = None)
 EXPORT_MAX_ROWS = 100_000
 
 REQUEST_EXPORT_HEADER = [
-    "编号", "提交时间", "状态", "类别", "区县(市)", "主办单位", "急", "难", "愁", "盼",
-    "标题", "姓名", "联系电话", "首次联系时间", "办结时间", "销号时间", "重办次数", "最近评价",
+    _("编号"), _("提交时间"), _("状态"), _("类别"), _("区县(市)"), _("主办单位"), _("急"), _("难"), _("愁"), _("盼"),
+    _("标题"), _("姓名"), _("联系电话"), _("首次联系时间"), _("办结时间"), _("销号时间"), _("重办次数"), _("最近评价"),
 ]  # fmt: skip
 
 
@@ -235,6 +237,7 @@ def request_export_records(*, queryset: QuerySet[HelpRequest], user: AbstractBas
         export_rating=Subquery(Feedback.objects.filter(request=OuterRef("pk")).order_by("-round").values("rating")[:1]),
     )
     ratings = dict(Feedback.Rating.choices)
+    yes = gettext("是")
     for r in (
         qs.select_related("category", "district")
         .order_by("-created_at", "-id")[:EXPORT_MAX_ROWS]
@@ -249,7 +252,7 @@ def request_export_records(*, queryset: QuerySet[HelpRequest], user: AbstractBas
             r.category.name,
             r.district.name,
             r.export_lead or "",
-            *("是" if flag else "" for flag in (r.is_urgent, r.tag_nan, r.tag_chou, r.tag_pan)),
+            *(yes if flag else "" for flag in (r.is_urgent, r.tag_nan, r.tag_chou, r.tag_pan)),
             r.title,
             r.name if r.contact_visible else name_mask(r.name),
             r.phone if r.contact_visible else phone_mask(r.phone),
@@ -263,8 +266,8 @@ def request_export_records(*, queryset: QuerySet[HelpRequest], user: AbstractBas
 
 
 UNIT_EXPORT_HEADER = [
-    "单位", "受理", "按时签收", "签收样本", "按时签收率%", "按时办结", "办结样本", "按时办结率%",
-    "退单", "重办", "满意", "评价数", "满意率%", "当前超时",
+    _("单位"), _("受理"), _("按时签收"), _("签收样本"), _("按时签收率%"), _("按时办结"), _("办结样本"), _("按时办结率%"),
+    _("退单"), _("重办"), _("满意"), _("评价数"), _("满意率%"), _("当前超时"),
 ]  # fmt: skip
 
 

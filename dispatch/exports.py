@@ -38,7 +38,8 @@ def _csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
 
 
 def export_response(*, fmt: str, filename: str, header: list[str], rows: Iterable[list]) -> HttpResponse:
-    """A download of `rows` under `header` as `filename.<fmt>`."""
+    """A download of `rows` under `header` as `filename.<fmt>` (header labels in the user's language)."""
+    header = [str(title) for title in header]
     if fmt == "csv":
         response = StreamingHttpResponse(_csv_lines(header, rows), content_type="text/csv; charset=utf-8")
     else:

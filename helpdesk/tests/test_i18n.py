@@ -149,6 +149,30 @@ def test_admin_changelist_and_change_view_in_english(client):
 
 
 @pytest.mark.django_db
+def test_the_dashboard_and_exports_speak_the_staff_members_language(client):
+    import csv
+    import io
+
+    supervisor = staff_factories.supervisor(username="sup_i18n")
+    HelpRequestFactory()
+    client.force_login(supervisor)
+    dashboard = reverse("admin:dispatch_dashboard")
+
+    html = _html(client.get(dashboard, **EN))
+    assert "Solved on time" in html and "Late now" in html
+    assert "按时办结率" not in html
+    assert "按时办结率" in _html(client.get(dashboard))
+
+    export = client.get(reverse("admin:requests_app_helprequest_export", args=["csv"]), **EN)
+    assert export.status_code == 200
+    header = next(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    assert "Phone" in header and "联系电话" not in header
+    units = client.get(reverse("admin:dispatch_dashboard_export", args=["csv"]), **EN)
+    header = next(csv.reader(io.StringIO(b"".join(units.streaming_content).decode("utf-8-sig"))))
+    assert "Satisfaction %" in header and "满意率%" not in header
+
+
+@pytest.mark.django_db
 def test_staff_working_in_english_still_write_the_timeline_in_chinese(client):
     dispatcher = staff_factories.dispatcher(username="disp_en")
     req = HelpRequestFactory()
