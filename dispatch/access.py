@@ -164,9 +164,7 @@ def requests_visible(*, scope: Scope, queryset: QuerySet | None = None, ref: str
     unit_ids = scope.handler_unit_ids
     if not unit_ids:
         return qs.none()
-    return qs.filter(
-        Exists(Assignment.objects.filter(request=OuterRef(ref), is_active=True, unit_id__in=sorted(unit_ids)))
-    )
+    return qs.filter(Exists(Assignment.objects.filter(request=OuterRef(ref), unit_id__in=sorted(unit_ids)).active()))
 
 
 def requests_visible_to(*, user: Actor, queryset: QuerySet | None = None) -> QuerySet:
@@ -175,12 +173,7 @@ def requests_visible_to(*, user: Actor, queryset: QuerySet | None = None) -> Que
 
 def _lead_of_mine(scope: Scope, ref: str = "pk") -> Exists:
     return Exists(
-        Assignment.objects.filter(
-            request=OuterRef(ref),
-            is_active=True,
-            role=Assignment.Role.LEAD,
-            unit_id__in=sorted(scope.handler_unit_ids),
-        )
+        Assignment.objects.filter(request=OuterRef(ref), unit_id__in=sorted(scope.handler_unit_ids)).active_lead()
     )
 
 
@@ -193,12 +186,11 @@ def contact_visible(*, scope: Scope, help_request: HelpRequest) -> bool:
         return True
     if not scope.handler_unit_ids:
         return False
-    return Assignment.objects.filter(
-        request=help_request,
-        is_active=True,
-        role=Assignment.Role.LEAD,
-        unit_id__in=sorted(scope.handler_unit_ids),
-    ).exists()
+    return (
+        Assignment.objects.filter(request=help_request, unit_id__in=sorted(scope.handler_unit_ids))
+        .active_lead()
+        .exists()
+    )
 
 
 def contact_visible_to(*, user: Actor, help_request: HelpRequest) -> bool:

@@ -33,11 +33,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from requests_app.models import OPEN_STATES, Deadline, Feedback, HelpRequest
+from requests_app.models import OPEN_STATES, Deadline, DeadlineQuerySet, Feedback, HelpRequest
 from requests_app.phones import name_mask, phone_mask
 
 from . import access, selectors
-from .models import Assignment
+from .models import Assignment, AssignmentQuerySet
 from .stats import SATISFIED, Rate
 
 LATE_LIST_LIMIT = 100
@@ -73,10 +73,9 @@ RATE_COLUMNS = ("accepted_on_time", "solved_on_time", "satisfaction")
 def _lead_in_period(prefix: str, since: dt.datetime, until: dt.datetime) -> FilteredRelation:
     return FilteredRelation(
         f"{prefix}assignments",
-        condition=Q(
+        condition=AssignmentQuerySet.active_lead_q(f"{prefix}assignments__")
+        & Q(
             **{
-                f"{prefix}assignments__is_active": True,
-                f"{prefix}assignments__role": Assignment.Role.LEAD,
                 f"{prefix}assignments__assigned_at__gte": since,
                 f"{prefix}assignments__assigned_at__lt": until,
             }
@@ -125,10 +124,8 @@ def units_scorecard(
         .filter(lead__unit_id__in=unit_ids)
         .values("lead__unit_id")
         .annotate(
-            kept=Count("id", filter=Q(met_at__lte=F("due_at"))),
-            missed=Count(
-                "id", filter=Q(met_at__gt=F("due_at")) | Q(met_at__isnull=True, waived_at__isnull=True, due_at__lt=now)
-            ),
+            kept=Count("id", filter=DeadlineQuerySet.KEPT),
+            missed=Count("id", filter=DeadlineQuerySet.missed_q(now)),
         )
         .order_by()
     ):
@@ -143,12 +140,10 @@ def units_scorecard(
     ):
         rows[g["lead__unit_id"]].satisfaction = Rate(g["good"], g["n"])
 
-    late = Deadline.objects.filter(request=OuterRef("request_id"), due_at__lt=now, met_at__isnull=True,
-                                   waived_at__isnull=True)  # fmt: skip
+    late = Deadline.objects.filter(request=OuterRef("request_id")).overdue(now)
     for g in (
-        Assignment.objects.filter(
-            is_active=True, role=Assignment.Role.LEAD, unit_id__in=unit_ids, request__state__in=OPEN_STATES
-        )
+        Assignment.objects.active_lead()
+        .filter(unit_id__in=unit_ids, request__state__in=OPEN_STATES)
         .filter(Exists(late))
         .values("unit_id")
         .annotate(n=Count("id"))
@@ -179,8 +174,7 @@ def units_sort(*, rows: list[UnitRow], order: str) -> list[UnitRow]:
 def requests_late_now(*, user: AbstractBaseUser, now: dt.datetime | None = None) -> list[HelpRequest]:
     """Open requests with a promise past due, most late first, within the user's scope (at most 100)."""
     now = now or timezone.now()
-    overdue = Deadline.objects.filter(request=OuterRef("pk"), due_at__lt=now, met_at__isnull=True,
-                                      waived_at__isnull=True).order_by("due_at")  # fmt: skip
+    overdue = Deadline.objects.filter(request=OuterRef("pk")).overdue(now).order_by("due_at")
     qs = access.requests_visible(scope=access.scope_of(user)).filter(state__in=OPEN_STATES)
     qs = selectors.requests_late(queryset=qs, now=now)
     late = list(
@@ -188,9 +182,7 @@ def requests_late_now(*, user: AbstractBaseUser, now: dt.datetime | None = None)
             overdue_since=Subquery(overdue.values("due_at")[:1]),
             overdue_kind=Subquery(overdue.values("kind")[:1]),
             lead_unit_name=Subquery(
-                Assignment.objects.filter(request=OuterRef("pk"), is_active=True, role=Assignment.Role.LEAD).values(
-                    "unit__name"
-                )[:1]
+                Assignment.objects.filter(request=OuterRef("pk")).active_lead().values("unit__name")[:1]
             ),
         )
         .select_related("category", "district")
@@ -229,11 +221,7 @@ def request_export_records(*, queryset: QuerySet[HelpRequest], user: AbstractBas
     Callers record every row whose contact is shown (`services.requests_export` does).
     """
     qs = access.requests_with_contact_visible(scope=access.scope_of(user), queryset=queryset).annotate(
-        export_lead=Subquery(
-            Assignment.objects.filter(request=OuterRef("pk"), is_active=True, role=Assignment.Role.LEAD).values(
-                "unit__name"
-            )[:1]
-        ),
+        export_lead=Subquery(Assignment.objects.filter(request=OuterRef("pk")).active_lead().values("unit__name")[:1]),
         export_rating=Subquery(Feedback.objects.filter(request=OuterRef("pk")).order_by("-round").values("rating")[:1]),
     )
     ratings = dict(Feedback.Rating.choices)

@@ -36,9 +36,7 @@ from .notifications import Message, acting_emails_many, notifications_queue, sup
 def deadlines_meet(*, help_request: HelpRequest, kinds: Iterable[str], at: dt.datetime | None = None) -> int:
     """Mark the given deadlines met at `at` (first time only). Returns how many changed."""
     at = at or timezone.now()
-    return Deadline.objects.filter(
-        request=help_request, kind__in=list(kinds), met_at__isnull=True, waived_at__isnull=True
-    ).update(met_at=at)
+    return Deadline.objects.filter(request=help_request, kind__in=list(kinds)).open().update(met_at=at)
 
 
 def deadlines_waive(
@@ -49,7 +47,7 @@ def deadlines_waive(
     Met deadlines keep their record; only running or breached ones are waived.
     """
     at = at or timezone.now()
-    qs = Deadline.objects.filter(request=help_request, met_at__isnull=True, waived_at__isnull=True)
+    qs = Deadline.objects.filter(request=help_request).open()
     if kinds is not None:
         qs = qs.filter(kind__in=list(kinds))
     return qs.update(waived_at=at)
@@ -78,11 +76,7 @@ def deadlines_extend(*, help_request: HelpRequest, kinds: Iterable[str], by: dt.
     A deadline already flagged as breached keeps its flag: the extension
     changes what is due next, not what already happened.
     """
-    deadlines = list(
-        Deadline.objects.select_for_update().filter(
-            request=help_request, kind__in=list(kinds), met_at__isnull=True, waived_at__isnull=True
-        )
-    )
+    deadlines = list(Deadline.objects.select_for_update().filter(request=help_request, kind__in=list(kinds)).open())
     for deadline in deadlines:
         deadline.due_at = deadline.due_at + by
         deadline.reminded_at = None
@@ -105,7 +99,7 @@ class SweepResult:
 
 def _pending() -> QuerySet[Deadline]:
     # Matches the partial index deadline_pending_idx exactly, so the planner can use it.
-    return Deadline.objects.filter(met_at__isnull=True, breached_at__isnull=True, waived_at__isnull=True)
+    return Deadline.objects.open().filter(breached_at__isnull=True)
 
 
 def _claim(queryset: QuerySet[Deadline], *, batch_size: int) -> list[Deadline]:

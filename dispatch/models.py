@@ -92,6 +92,20 @@ class ContactAccess(models.Model):
         return f"{self.user} → {self.request} @ {self.viewed_at:%Y-%m-%d %H:%M}"
 
 
+class AssignmentQuerySet(models.QuerySet):
+    @staticmethod
+    def active_lead_q(prefix: str = "") -> Q:
+        """`active_lead` through a relation (`prefix` such as "assignments__"), for joins and aggregates."""
+        return Q(**{f"{prefix}is_active": True, f"{prefix}role": "lead"})
+
+    def active(self) -> AssignmentQuerySet:
+        return self.filter(is_active=True)
+
+    def active_lead(self) -> AssignmentQuerySet:
+        """The request's current lead unit (主办): at most one per request (assignment_one_active_lead)."""
+        return self.filter(is_active=True, role=Assignment.Role.LEAD)
+
+
 class Assignment(models.Model):
     """A hand-over (交单) of a request to a unit, as lead (主办) or assisting (协办)."""
 
@@ -111,6 +125,8 @@ class Assignment(models.Model):
     returned_at = models.DateTimeField(_("退单时间"), null=True, blank=True)
     return_reason = models.TextField(_("退单理由"), blank=True)
     is_active = models.BooleanField(_("有效"), default=True)
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("交办记录")

@@ -118,9 +118,7 @@ def acting_emails_many(*, request_ids: Iterable[int]) -> dict[int, list[str]]:
     """`acting_emails` for a batch of requests in three queries (the sweep's batches)."""
     request_ids = list(request_ids)
     leads = dict(
-        Assignment.objects.filter(request_id__in=request_ids, role=Assignment.Role.LEAD, is_active=True).values_list(
-            "request_id", "unit_id"
-        )
+        Assignment.objects.filter(request_id__in=request_ids).active_lead().values_list("request_id", "unit_id")
     )
     units = {u.pk: u for u in Unit.objects.filter(pk__in=set(leads.values())).prefetch_related("members")}
     per_unit = {

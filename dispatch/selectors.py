@@ -26,7 +26,7 @@ def request_actions_for(*, help_request: HelpRequest, user: AbstractBaseUser) ->
 
 
 def _open_deadlines() -> QuerySet[Deadline]:
-    return Deadline.objects.filter(request=OuterRef("pk"), met_at__isnull=True, waived_at__isnull=True)
+    return Deadline.objects.filter(request=OuterRef("pk")).open()
 
 
 def requests_late(*, queryset: QuerySet[HelpRequest], now: dt.datetime | None = None) -> QuerySet[HelpRequest]:
@@ -36,7 +36,7 @@ def requests_late(*, queryset: QuerySet[HelpRequest], now: dt.datetime | None = 
     stays on record for the figures but no longer needs anyone's action.
     """
     now = now or timezone.now()
-    late_ids = Deadline.objects.filter(due_at__lt=now, met_at__isnull=True, waived_at__isnull=True).values("request_id")
+    late_ids = Deadline.objects.overdue(now).values("request_id")
     return queryset.filter(pk__in=late_ids).exclude(state__in=FINISHED_STATES)
 
 
@@ -46,9 +46,7 @@ def requests_with_worklist_columns(*, queryset: QuerySet[HelpRequest]) -> QueryS
         next_due_at=Subquery(_open_deadlines().order_by("due_at").values("due_at")[:1]),
         next_due_kind=Subquery(_open_deadlines().order_by("due_at").values("kind")[:1]),
         lead_unit_name=Subquery(
-            Assignment.objects.filter(request=OuterRef("pk"), is_active=True, role=Assignment.Role.LEAD).values(
-                "unit__short_name"
-            )[:1]
+            Assignment.objects.filter(request=OuterRef("pk")).active_lead().values("unit__short_name")[:1]
         ),
         has_pending_extension=Exists(
             ExtensionRequest.objects.filter(request=OuterRef("pk"), status=ExtensionRequest.Status.PENDING)

@@ -31,14 +31,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, FilteredRelation, Q
+from django.db.models import Count, FilteredRelation, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from requests_app.models import RESOLVED_STATES, Category, Deadline, District, Feedback, HelpRequest
+from requests_app.models import RESOLVED_STATES, Category, Deadline, DeadlineQuerySet, District, Feedback, HelpRequest
 from requests_app.selectors import Totals, public_totals, totals_aggregates
 
-from .models import Unit
+from .models import AssignmentQuerySet, Unit
 
 PERIODS = (7, 30, 365)
 DEFAULT_PERIOD = 30
@@ -117,15 +117,15 @@ def period_days(value: object) -> int:
     return days if days in PERIODS else DEFAULT_PERIOD
 
 
-KEPT = Q(met_at__lte=F("due_at"))
+KEPT = DeadlineQuerySet.KEPT
 
 
 def _missed(now: dt.datetime) -> Q:
-    return Q(met_at__gt=F("due_at")) | Q(met_at__isnull=True, waived_at__isnull=True, due_at__lt=now)
+    return DeadlineQuerySet.missed_q(now)
 
 
 def _lead() -> FilteredRelation:
-    return FilteredRelation("assignments", condition=Q(assignments__is_active=True, assignments__role="lead"))
+    return FilteredRelation("assignments", condition=AssignmentQuerySet.active_lead_q("assignments__"))
 
 
 def _request_groups(*, since: dt.datetime, until: dt.datetime) -> list[dict]:
@@ -149,7 +149,7 @@ def _deadline_groups(*, since: dt.datetime, until: dt.datetime, now: dt.datetime
         .annotate(
             lead=FilteredRelation(
                 "request__assignments",
-                condition=Q(request__assignments__is_active=True, request__assignments__role="lead"),
+                condition=AssignmentQuerySet.active_lead_q("request__assignments__"),
             )
         )
         .values("kind", "request__category_id", "request__district_id", "lead__unit_id")
@@ -164,7 +164,7 @@ def _feedback_groups(*, since: dt.datetime, until: dt.datetime) -> list[dict]:
         .annotate(
             lead=FilteredRelation(
                 "request__assignments",
-                condition=Q(request__assignments__is_active=True, request__assignments__role="lead"),
+                condition=AssignmentQuerySet.active_lead_q("request__assignments__"),
             )
         )
         .values("request__category_id", "request__district_id", "lead__unit_id")

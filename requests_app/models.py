@@ -11,12 +11,13 @@ Invariants:
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -205,6 +206,40 @@ class HelpRequest(models.Model):
         return self.state not in FINISHED_STATES
 
 
+class DeadlineQuerySet(models.QuerySet):
+    """The promise rules, written once: which deadlines are still running, kept, missed or overdue.
+
+    The Q objects serve aggregates (`Count(..., filter=DeadlineQuerySet.KEPT)`);
+    the methods serve querysets and subqueries.
+    """
+
+    # Still running: neither met nor waived (deadline_open_idx).
+    OPEN = Q(met_at__isnull=True, waived_at__isnull=True)
+    KEPT = Q(met_at__lte=F("due_at"))
+
+    @staticmethod
+    def missed_q(now: dt.datetime) -> Q:
+        """Met late, or still running past its due time."""
+        return Q(met_at__gt=F("due_at")) | (DeadlineQuerySet.OPEN & Q(due_at__lt=now))
+
+    def open(self) -> DeadlineQuerySet:
+        return self.filter(self.OPEN)
+
+    def kept(self) -> DeadlineQuerySet:
+        return self.filter(self.KEPT)
+
+    def missed(self, now: dt.datetime) -> DeadlineQuerySet:
+        return self.filter(self.missed_q(now))
+
+    def overdue(self, now: dt.datetime) -> DeadlineQuerySet:
+        """Still running and past due: late now."""
+        return self.open().filter(due_at__lt=now)
+
+    def flagged(self) -> DeadlineQuerySet:
+        """Still running and already flagged by the sweep (the 督办 queue's rule)."""
+        return self.open().filter(breached_at__isnull=False)
+
+
 class Deadline(models.Model):
     """One of the platform's promises for one request, with when it is due and when it was met.
 
@@ -228,6 +263,8 @@ class Deadline(models.Model):
     waived_at = models.DateTimeField(
         _("不再适用时间"), null=True, blank=True, help_text=_("例如：不再紧急、无效或重复件")
     )
+
+    objects = DeadlineQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("时限")

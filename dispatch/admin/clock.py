@@ -36,6 +36,7 @@ class LateRequestAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # The same rule through the relation, for the aggregate (Min over the flagged deadlines).
         missed = Q(
             deadlines__breached_at__isnull=False,
             deadlines__met_at__isnull=True,
@@ -44,13 +45,7 @@ class LateRequestAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         # Not super(): it would order by the annotation before it exists.
         qs = (
             self.model._default_manager.exclude(state__in=FINISHED_STATES)
-            .filter(
-                Exists(
-                    Deadline.objects.filter(
-                        request=OuterRef("pk"), breached_at__isnull=False, met_at__isnull=True, waived_at__isnull=True
-                    )
-                )
-            )
+            .filter(Exists(Deadline.objects.filter(request=OuterRef("pk")).flagged()))
             .annotate(first_missed_due=Min("deadlines__due_at", filter=missed))
         )
         return self.scope_queryset(request, qs)
