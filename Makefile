@@ -33,6 +33,7 @@ run: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DEBUG=1 SECRET_KEY=lint-only $(BIN)/lint-imports --no-cache
 
 format: setup
 	$(BIN)/ruff format .
