@@ -3,6 +3,26 @@
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache_dir(tmp_path_factory):
+    """The file cache in a directory of this test session's own (pytest-xdist runs one per worker).
+
+    The embedded default shares var/cache/ with `make run` and with the other
+    xdist worker, whose `cache.clear()` would wipe this one's counters mid-test.
+    """
+    from django.conf import settings
+    from django.test import override_settings
+
+    default = settings.CACHES["default"]
+    if not default["BACKEND"].endswith("FileCache"):
+        yield
+        return
+    with override_settings(
+        CACHES={**settings.CACHES, "default": {**default, "LOCATION": str(tmp_path_factory.mktemp("cache"))}}
+    ):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache

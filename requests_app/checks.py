@@ -1,7 +1,40 @@
-"""System checks for deployment: personal-data keys must be set explicitly in production."""
+"""System checks: personal-data keys must be set explicitly in production, and the cache must be shared."""
 
 from django.conf import settings
 from django.core import checks
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
+from django.utils.module_loading import import_string
+
+# Caches each process keeps for itself: with several web workers every one of
+# them counts its own rate limits and lookup failures.
+_PER_PROCESS_CACHES = (LocMemCache, DummyCache)
+
+
+@checks.register(checks.Tags.caches)
+def shared_cache_check(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    """Outside DEBUG, the cache the limits count in must be one all processes share."""
+    if settings.DEBUG:
+        return []
+    problems = []
+    aliases = dict.fromkeys(["default", getattr(settings, "RATELIMIT_USE_CACHE", "default")])
+    for alias in aliases:
+        backend = settings.CACHES.get(alias, {}).get("BACKEND", "")
+        try:
+            per_process = issubclass(import_string(backend), _PER_PROCESS_CACHES)
+        except ImportError:
+            continue  # Django's own cache checks report a backend that cannot be imported
+        if per_process:
+            problems.append(
+                checks.Error(
+                    f"The {alias!r} cache ({backend}) is private to each process: rate limits and lookup "
+                    "lock-outs would be counted once per web worker.",
+                    hint="Set CACHE_URL to a shared cache (redis://...), or leave it unset for the file cache "
+                    "under var/cache/.",
+                    id="requests_app.E001",
+                )
+            )
+    return problems
 
 
 @checks.register(checks.Tags.security, deploy=True)

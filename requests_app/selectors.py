@@ -5,9 +5,8 @@ Nothing here returns personal data unmasked to a public page: views call
 
 The active channels and districts are read on every public form (to render
 and to validate it), so they are served from the cache: a change saved
-through the ORM (admin) calls `active_choices_invalidate` (see apps.py); with
-a per-process cache (locmem) other processes see it within
-ACTIVE_CHOICES_CACHE_SECONDS.
+through the ORM (admin) calls `active_choices_invalidate` (see apps.py), and
+every process sees it at once (the cache is shared: Redis or var/cache/).
 """
 
 from __future__ import annotations
