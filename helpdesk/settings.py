@@ -338,10 +338,23 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="yibang@localhost")
 # Citizens' SMS: a class with `send(*, phone, text)`; the default writes to the log.
 SMS_BACKEND = env.str("SMS_BACKEND", default="dispatch.notifications.LogSmsBackend")
 
+# Every line is scrubbed of phones, ID numbers, e-mails, tracking tokens and admin
+# query strings before it is written (requests_app/logscrub.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "scrub": {"()": "requests_app.logscrub.ScrubFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["scrub"]},
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "filters": ["require_debug_false", "scrub"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        # Django's default config gives "django" handlers of its own: replace them with the scrubbed ones.
+        "django": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "INFO"},
+    },
 }
