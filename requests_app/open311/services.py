@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from .. import services as request_services
 from ..models import ApiClient, ApiSubmission, Event, WebhookDelivery
+from ..public import status_for_state
 from . import selectors
 from .serialize import iso, service_request_dict
 
@@ -86,16 +87,17 @@ def service_request_create(*, client: ApiClient, data: dict) -> ApiSubmission:
 
 
 def _webhook_payload(*, event: Event) -> dict:
-    req = selectors.service_requests_qs().get(pk=event.request_id)
+    """The outbox row's body: the state change and the request's keyless public summary."""
+    summary = selectors.service_request_get(pk=event.request_id)
     return {
         "event": "service_request.status_changed",
         "event_id": event.pk,
         "occurred_at": iso(event.created_at),
         "previous_state": event.from_state,
         "state": event.to_state,
-        "previous_status": selectors.status_for_state(event.from_state) if event.from_state else None,
-        "status": selectors.status_for_state(event.to_state),
-        "service_request": service_request_dict(req),
+        "previous_status": status_for_state(event.from_state) if event.from_state else None,
+        "status": status_for_state(event.to_state),
+        "service_request": service_request_dict(summary),
     }
 
 
