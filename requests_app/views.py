@@ -49,18 +49,23 @@ def submit(request: HttpRequest) -> HttpResponse:
             return render(request, "requests_app/submit.html", {"form": form}, status=429)
         if form.is_valid():
             data = form.cleaned_data
-            help_request = services.request_submit(
-                category=data["category"],
-                urgency=data["urgency"],
-                district=data["district"],
-                name=data["name"],
-                phone=data["phone"],
-                address=data["address"],
-                title=data["title"],
-                content=data["content"],
-                submit_token=data.get("submit_token"),
-                photos=data.get("photos") or (),
-            )
+            try:
+                help_request = services.request_submit(
+                    category=data["category"],
+                    urgency=data["urgency"],
+                    district=data["district"],
+                    name=data["name"],
+                    phone=data["phone"],
+                    address=data["address"],
+                    title=data["title"],
+                    content=data["content"],
+                    submit_token=data.get("submit_token"),
+                    photos=data.get("photos") or (),
+                )
+            except services.SubmitTokenTaken:
+                # Says nothing about the request that holds the key.
+                form.submit_token_renew()
+                return render(request, "requests_app/submit.html", {"form": form}, status=409)
             token = selectors.track_token_for(ticket_number=help_request.ticket_number)
             return redirect("requests_app:receipt", token=token)
     else:

@@ -1,12 +1,14 @@
 """The one public view of a request (requests_app.public) and the leaks it closes.
 
 Keyless outputs (Open311, webhooks) carry only system-written texts and the
-redacted title; the citizen who proved ownership reads their own public notes.
+redacted title; the citizen who proved ownership reads their own public notes;
+a submission key never opens another submission's receipt.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -17,7 +19,8 @@ from requests_app.models import Event, HelpRequest, State
 from requests_app.open311 import services as open311_services
 from requests_app.selectors import track_token_for
 from requests_app.tests.factories import HelpRequestFactory, category, district
-from requests_app.tests.open311_helpers import make_client, move
+from requests_app.tests.open311_helpers import make_client, move, post_data
+from requests_app.tests.test_forms import valid_data
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +98,55 @@ def test_webhook_payload_follows_the_keyless_rule():
     assert payload["description"] == REDACTED_TITLE
     assert payload["status_notes"].startswith("已列单 · 20")
     _assert_keyless(json.dumps(delivery.payload, ensure_ascii=False))
+
+
+# --- Leak 4: another submission's key opens its receipt ---------------------------
+
+
+def test_an_open311_token_is_not_a_web_form_key(client):
+    _, key = make_client()
+    created = client.post(f"{BASE}/requests.json", post_data(key, phone="13900001111"))
+    assert created.status_code == 201
+    [body] = json.loads(created.content)
+    other = HelpRequest.objects.get(ticket_number=body["service_request_id"])
+
+    response = client.post("/help/new/", valid_data(title="我自己的问题", submit_token=body["token"]))
+    assert response.status_code == 302
+    mine = HelpRequest.objects.get(title="我自己的问题")
+    assert mine.pk != other.pk and mine.phone == "13812345678"
+    assert response["Location"] == reverse(
+        "requests_app:receipt", args=[track_token_for(ticket_number=mine.ticket_number)]
+    )
+    assert other.submit_token != uuid.UUID(body["token"])
+
+
+def test_another_citizens_submit_token_opens_nothing_and_keeps_the_form(client):
+    someone = HelpRequestFactory(phone="13700000000", submit_token=uuid.uuid4())
+    taken = str(someone.submit_token)
+
+    response = client.post("/help/new/", valid_data(title="我自己的问题", submit_token=taken))
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "我自己的问题" in html and "请确认内容后再次提交" in html  # the form, with everything typed
+    for leaked in (someone.ticket_number, "/help/receipt/", "/help/track/ZZ", "137****0000"):
+        assert leaked not in html
+    assert HelpRequest.objects.count() == 1
+    # A fresh key, so the next try goes through as the citizen's own request.
+    fresh = response.context["form"]["submit_token"].value()
+    assert fresh and str(fresh) != taken
+    again = client.post("/help/new/", valid_data(title="我自己的问题", submit_token=fresh))
+    mine = HelpRequest.objects.get(title="我自己的问题")
+    assert again.status_code == 302 and mine.ticket_number in again["Location"]
+    assert someone.ticket_number not in again["Location"]
+
+
+def test_the_same_citizen_resubmitting_gets_their_own_receipt(client):
+    data = valid_data(submit_token=str(uuid.uuid4()))
+    first = client.post("/help/new/", data)
+    again = client.post("/help/new/", data)
+    assert first.status_code == again.status_code == 302 and first["Location"] == again["Location"]
+    req = HelpRequest.objects.get()
+    assert first["Location"] == reverse("requests_app:receipt", args=[track_token_for(ticket_number=req.ticket_number)])
 
 
 # --- The two projections ------------------------------------------------------------
@@ -189,3 +241,29 @@ def test_progress_page_stays_at_three_queries_also_when_resolved(client, django_
     with django_assert_max_num_queries(3):
         response = client.get(link)
     assert response.status_code == 200 and 'id="feedback-form"' in response.content.decode()
+
+
+def test_the_migration_moves_existing_api_requests_out_of_the_web_forms_key_space():
+    import importlib
+
+    from django.apps import apps
+
+    rekey = importlib.import_module("requests_app.migrations.0009_open311_submit_tokens").rekey
+    api_client, _ = make_client()
+    submission = open311_services.service_request_create(
+        client=api_client,
+        data={
+            "category": category(),
+            "urgency": "normal",
+            "district": district(),
+            "name": "王五",
+            "phone": "13900001111",
+            "address": "",
+            "title": "小区停水三天",
+            "content": "我们小区从周一开始停水，至今没有恢复。",
+        },
+    )
+    HelpRequest.objects.filter(pk=submission.request_id).update(submit_token=submission.token)  # as before the fix
+    rekey(apps, None)
+    req = HelpRequest.objects.get(pk=submission.request_id)
+    assert req.submit_token == open311_services.submit_token_for_api(submission.token) != submission.token
