@@ -35,7 +35,7 @@ def main() -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from requests_app import selectors
+    from requests_app import public, selectors
     from requests_app.models import HelpRequest
 
     sample = HelpRequest.objects.order_by().only("ticket_number", "phone")[HelpRequest.objects.count() // 2]
@@ -48,8 +48,8 @@ def main() -> int:
 
     def lookup() -> None:
         req = selectors.request_find_for_citizen(ticket_number=sample.ticket_number, phone=sample.phone)
-        selectors.public_events(help_request=req)
-        selectors.deadlines_of(help_request=req)
+        public.public_events(help_request=req)
+        public.deadlines_of(help_request=req)
 
     def track_link() -> None:
         selectors.request_get_by_token(token=token)

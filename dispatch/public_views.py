@@ -34,6 +34,8 @@ def _feedback_rate(group: str, request: HttpRequest) -> str:
 @require_POST
 @ratelimit(key="ip", rate=_feedback_rate, method="POST", block=False)
 def feedback_submit(request: HttpRequest, token: str) -> HttpResponse:
+    # The token names the request rated, and a page carries only its own request's token:
+    # a duplicate's page names its main request without one (requests_app.public).
     help_request = request_selectors.request_get_by_token(token=token)
     if help_request is None:
         raise Http404

@@ -242,6 +242,18 @@ class HelpRequestForm(forms.Form):
                 raise forms.ValidationError(_("提交过快，请确认内容后再次提交。"), code="too_fast")
         return cleaned
 
+    def submit_token_renew(self) -> None:
+        """The key was refused (another submission holds it): keep everything typed, give a fresh key."""
+        self.data = self.data.copy()
+        self.data["submit_token"] = str(uuid.uuid4())
+        self.add_error(
+            None,
+            forms.ValidationError(
+                _("这份表单的提交编号已失效，已为您更换。请确认内容后再次提交（如有照片，请重新选择）。"),
+                code="submit_token_taken",
+            ),
+        )
+
     def clean_photos(self) -> list:
         files = self.cleaned_data.get("photos") or []
         limit = settings.ATTACHMENT_MAX_COUNT

@@ -1,7 +1,7 @@
 """Reads on the citizen side: lookup by ticket number, signed tracking links, public totals.
 
-Nothing here returns personal data unmasked to a public page: views call
-`phones.phone_mask` / `phones.name_mask` on what they show.
+Nothing here is shown to the public as it is: pages and the Open311 API build
+what they show with `requests_app.public` from the requests read here.
 
 The active channels and districts are read on every public form (to render
 and to validate it), so they are served from the cache: a change saved
@@ -11,14 +11,12 @@ every process sees it at once (the cache is shared: Redis or var/cache/).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django.core import signing
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from .crypto import keyed_hash
 from .models import OPEN_STATES, RESOLVED_STATES, Category, Deadline, District, Event, Feedback, HelpRequest, State
@@ -43,8 +41,40 @@ def ticket_number_from_token(*, token: str) -> str | None:
         return None
 
 
+def public_requests_qs() -> QuerySet[HelpRequest]:
+    """Requests annotated with what their public summary (`public.summary_of`) shows, in one query.
+
+    The latest public event, the unit last handed over to and the next open
+    promise come from correlated subqueries on indexed columns, never from a
+    query per request.
+    """
+    # Served by event_request_time_idx (request, -created_at, -id).
+    latest = Event.objects.filter(request=OuterRef("pk"), is_public=True).order_by("-created_at", "-id")
+    return HelpRequest.objects.select_related("category", "district").annotate(
+        last_public_at=Subquery(latest.values("created_at")[:1]),
+        agency=Subquery(latest.filter(to_state=State.HANDED_OVER).values("unit_name")[:1]),
+        expected_at=Subquery(
+            Deadline.objects.filter(request=OuterRef("pk"), met_at__isnull=True, waived_at__isnull=True)
+            .order_by("due_at", "id")
+            .values("due_at")[:1]
+        ),
+        public_updated_at=Coalesce("last_public_at", F("updated_at")),
+    )
+
+
 def _request_qs() -> QuerySet[HelpRequest]:
-    return HelpRequest.objects.select_related("category", "district", "duplicate_of")
+    """The citizen's own request, with what `public.citizen_view_of` needs beyond the summary.
+
+    Of a main request (for a duplicate) only its number and state are read: the
+    other citizen's personal data is never loaded.
+    """
+    return public_requests_qs().annotate(
+        main_number=F("duplicate_of__ticket_number"),
+        main_state=F("duplicate_of__state"),
+        current_rating=Subquery(
+            Feedback.objects.filter(request=OuterRef("pk"), round=OuterRef("reopen_count")).values("rating")[:1]
+        ),
+    )
 
 
 def request_get_by_token(*, token: str) -> HelpRequest | None:
@@ -65,116 +95,6 @@ def request_find_for_citizen(*, ticket_number: str, phone: str) -> HelpRequest |
     if not number or not normalized:
         return None
     return _request_qs().filter(ticket_number=number, phone_hash=keyed_hash(normalized)).first()
-
-
-def public_events(*, help_request: HelpRequest) -> list[Event]:
-    """The request's public timeline, oldest first, as the citizen reads it."""
-    return list(
-        Event.objects.filter(request=help_request, is_public=True)
-        .only("kind", "message", "note", "unit_name", "created_at", "to_state")
-        .order_by("created_at", "id")
-    )
-
-
-def feedback_current(*, help_request: HelpRequest) -> Feedback | None:
-    """The rating of the request's current resolution (one per resolution), if given."""
-    return Feedback.objects.filter(request=help_request, round=help_request.reopen_count).first()
-
-
-def feedback_status(*, help_request: HelpRequest) -> tuple[Feedback | None, bool]:
-    """(the current resolution's rating, whether the progress page offers the rating form).
-
-    The form is offered while the request is resolved and not yet rated; the
-    workflow's `rate` action re-checks this under the row lock when it is posted.
-    """
-    feedback = feedback_current(help_request=help_request) if help_request.resolved_at else None
-    return feedback, help_request.state == State.RESOLVED and feedback is None
-
-
-def deadlines_of(*, help_request: HelpRequest) -> list:
-    return list(help_request.deadlines.order_by("due_at", "id"))
-
-
-# --- The progress page, ready to print ----------------------------------------
-#
-# The public progress page is the lookup's whole cost beyond its three SELECTs,
-# so what it shows is computed here once, in Python, instead of through
-# template filters (localtime|date builds a DateFormat per value) and
-# get_FOO_display (rebuilds and translates every choice per call).
-
-
-def local_minute(moment: dt.datetime | None) -> str:
-    """`moment` in the site's time zone as "YYYY-MM-DD HH:MM" (the template's date:"Y-m-d H:i"); "" for None."""
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-@dataclass(frozen=True)
-class TimelineLine:
-    kind: str
-    at: str
-    unit_name: str
-    message: str
-    note: str
-
-
-@dataclass(frozen=True)
-class DeadlineLine:
-    kind: str
-    label: str
-    status: str  # met / missed / running / waived (Deadline.status)
-    status_label: str
-    tone: str  # the badge's Bootstrap colour
-    due: str
-    met: str  # "" while not met
-
-
-def _deadline_statuses() -> dict[str, tuple[str, str]]:
-    return {
-        "met": (_("按时完成"), "success"),
-        "missed": (_("已超时"), "warning"),
-        "waived": (_("不适用"), "secondary"),
-        "running": (_("进行中"), "info"),
-    }
-
-
-@dataclass(frozen=True)
-class Progress:
-    state_label: str
-    submitted_at: str
-    timeline: list[TimelineLine]
-    deadlines: list[DeadlineLine]
-
-
-def progress_of(*, help_request: HelpRequest) -> Progress:
-    """What the progress page and the receipt show beside the request: its public timeline and its promises."""
-    labels = {kind: str(label) for kind, label in Deadline.Kind.choices}
-    statuses = _deadline_statuses()
-    deadlines = []
-    for d in deadlines_of(help_request=help_request):
-        status = d.status
-        status_label, tone = statuses[status]
-        deadlines.append(
-            DeadlineLine(
-                kind=d.kind,
-                label=labels.get(d.kind, d.kind),
-                status=status,
-                status_label=status_label,
-                tone=tone,
-                due=local_minute(d.due_at),
-                met=local_minute(d.met_at),
-            )
-        )
-    return Progress(
-        state_label=str(State(help_request.state).label),
-        submitted_at=local_minute(help_request.created_at),
-        timeline=[
-            TimelineLine(
-                kind=e.kind, at=local_minute(e.created_at), unit_name=e.unit_name, message=e.message, note=e.note
-            )
-            for e in public_events(help_request=help_request)
-        ],
-        deadlines=deadlines,
-    )
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 `request_submit` is the only way a request comes into being (web form, later
 the Open311 API). It is idempotent on `submit_token`: submitting the same form
-twice returns the first request. It publishes nothing to the broker, so a
+twice returns the first request (to the same phone only: SubmitTokenTaken). It publishes nothing to the broker, so a
 broker outage can never block a citizen; the deadline sweep picks new
 requests up from the database.
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
+import hmac
 import logging
 import uuid
 from collections import Counter, defaultdict
@@ -91,6 +92,10 @@ def ticket_number_next(*, now: dt.datetime | None = None) -> str:
     return f"{settings.TICKET_PREFIX}{local_day:%Y%m%d}-{number:04d}"
 
 
+class SubmitTokenTaken(Exception):
+    """The submission key belongs to another citizen's request: nothing was stored, nothing is revealed."""
+
+
 def request_submit(
     *,
     category: Category,
@@ -109,7 +114,8 @@ def request_submit(
     """Store a citizen's request with its deadlines and the first timeline event.
 
     Inputs must already be validated and normalised (see forms.HelpRequestForm).
-    Returns the existing request when `submit_token` was used before.
+    Returns the existing request when `submit_token` was used before with the
+    same phone; raises SubmitTokenTaken when it was used with another phone.
     """
     now = now or timezone.now()
     is_urgent = urgency == Urgency.URGENT
@@ -157,11 +163,15 @@ def request_submit(
             )
     except IntegrityError:
         # The same form was submitted before (double click, resubmitted POST):
-        # the unique token refuses the second insert; answer with the first.
+        # the unique token refuses the second insert; answer with the first, but
+        # only to the same citizen. A key copied from someone else's submission
+        # must not open their receipt and tracking link.
         if submit_token is not None:
             existing = HelpRequest.objects.filter(submit_token=submit_token).first()
             if existing is not None:
-                return existing
+                if existing.phone_hash and hmac.compare_digest(existing.phone_hash, help_request.phone_hash):
+                    return existing
+                raise SubmitTokenTaken from None
         raise
     return help_request
 

@@ -13,10 +13,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
-from . import selectors, services
+from . import public, selectors, services
 from .forms import FeedbackForm, HelpRequestForm, LookupForm
 from .models import Category, HelpRequest
-from .phones import name_mask, phone_mask
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -50,18 +49,23 @@ def submit(request: HttpRequest) -> HttpResponse:
             return render(request, "requests_app/submit.html", {"form": form}, status=429)
         if form.is_valid():
             data = form.cleaned_data
-            help_request = services.request_submit(
-                category=data["category"],
-                urgency=data["urgency"],
-                district=data["district"],
-                name=data["name"],
-                phone=data["phone"],
-                address=data["address"],
-                title=data["title"],
-                content=data["content"],
-                submit_token=data.get("submit_token"),
-                photos=data.get("photos") or (),
-            )
+            try:
+                help_request = services.request_submit(
+                    category=data["category"],
+                    urgency=data["urgency"],
+                    district=data["district"],
+                    name=data["name"],
+                    phone=data["phone"],
+                    address=data["address"],
+                    title=data["title"],
+                    content=data["content"],
+                    submit_token=data.get("submit_token"),
+                    photos=data.get("photos") or (),
+                )
+            except services.SubmitTokenTaken:
+                # Says nothing about the request that holds the key.
+                form.submit_token_renew()
+                return render(request, "requests_app/submit.html", {"form": form}, status=409)
             token = selectors.track_token_for(ticket_number=help_request.ticket_number)
             return redirect("requests_app:receipt", token=token)
     else:
@@ -78,35 +82,21 @@ def _qr_svg(url: str) -> str:
     return mark_safe(segno.make(url, error="m").svg_inline(scale=4, dark="#212529", light="#ffffff", omitsize=True))  # noqa: S308
 
 
-def _progress_context(request: HttpRequest, help_request: HelpRequest) -> dict:
-    token = selectors.track_token_for(ticket_number=help_request.ticket_number)
-    main = help_request.duplicate_of
-    feedback, can_rate = selectors.feedback_status(help_request=help_request)
-    progress = selectors.progress_of(help_request=help_request)
-    return {
-        "req": help_request,
-        "token": token,
-        "masked_name": name_mask(help_request.name),
-        "masked_phone": phone_mask(help_request.phone),
-        "state_label": progress.state_label,
-        "submitted_at": progress.submitted_at,
-        "events": progress.timeline,
-        "deadlines": progress.deadlines,
-        "main_request": main,
-        "main_token": selectors.track_token_for(ticket_number=main.ticket_number) if main else None,
-        # The rating form posts to dispatch (it runs the workflow); the token proves the citizen.
-        "feedback": feedback,
-        "feedback_form": FeedbackForm() if can_rate else None,
-    }
+def _progress_context(help_request: HelpRequest) -> dict:
+    view = public.citizen_view_of(help_request=help_request)
+    # The rating form posts to dispatch (it runs the workflow); the request's own token proves the citizen.
+    return {"public": view, "feedback_form": FeedbackForm() if view.can_rate else None}
 
 
 def receipt(request: HttpRequest, token: str) -> HttpResponse:
     help_request = selectors.request_get_by_token(token=token)
     if help_request is None:
         raise Http404
-    context = _progress_context(request, help_request)
+    context = _progress_context(help_request)
     # Only the receipt needs the absolute link (for its QR code).
-    context["track_url"] = request.build_absolute_uri(reverse("requests_app:track_token", args=[context["token"]]))
+    context["track_url"] = request.build_absolute_uri(
+        reverse("requests_app:track_token", args=[context["public"].token])
+    )
     context["qr_svg"] = _qr_svg(context["track_url"])
     return render(request, "requests_app/receipt.html", context)
 
@@ -130,7 +120,7 @@ def track(request: HttpRequest) -> HttpResponse:
                 problem, status = "locked", 429
             else:
                 if help_request is not None:
-                    return render(request, "requests_app/progress.html", _progress_context(request, help_request))
+                    return render(request, "requests_app/progress.html", _progress_context(help_request))
                 problem = "not_found"
     else:
         form = LookupForm(initial={"ticket_number": request.GET.get("ticket_number", "")})
@@ -141,7 +131,7 @@ def track_token(request: HttpRequest, token: str) -> HttpResponse:
     help_request = selectors.request_get_by_token(token=token)
     if help_request is None:
         raise Http404
-    return render(request, "requests_app/progress.html", _progress_context(request, help_request))
+    return render(request, "requests_app/progress.html", _progress_context(help_request))
 
 
 def poster(request: HttpRequest) -> HttpResponse:

@@ -117,10 +117,13 @@ def openapi_document() -> dict:
             "properties": {
                 "service_request_id": {"type": "string", "example": "ZZ20260315-0042"},
                 "status": {"type": "string", "enum": ["open", "closed"]},
-                "status_notes": {"type": "string"},
+                "status_notes": {
+                    "type": "string",
+                    "description": "系统生成的状态说明：状态 · 承办单位 · 最近公开更新时间；不含任何人工填写的文字",
+                },
                 "service_name": {"type": "string"},
                 "service_code": {"type": "string"},
-                "description": {"type": "string", "description": "求助标题"},
+                "description": {"type": "string", "description": "求助标题（电话、证件号、邮箱已隐去）"},
                 "agency_responsible": {"type": "string", "description": "承办单位（交办后）"},
                 "service_notice": {"type": "string"},
                 "requested_datetime": {"type": "string", "format": "date-time"},

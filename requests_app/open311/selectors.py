@@ -1,8 +1,8 @@
 """Reads for the Open311 API: services, service requests as the public sees them, API keys.
 
-Every list is one query: the latest public event, the handling unit and the
-next due time come from correlated subqueries on indexed columns, never from a
-query per request.
+Requests leave here only as `public.PublicSummary`, the keyless projection:
+the API never sees a HelpRequest, so it cannot publish a field the summary
+lacks. Every list is one query (see `selectors.public_requests_qs`).
 """
 
 from __future__ import annotations
@@ -13,35 +13,20 @@ import hmac
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 
-from ..models import ApiClient, ApiSubmission, Category, Deadline, District, Event, HelpRequest, State
+from .. import public
+from ..models import ApiClient, Category, District, HelpRequest
+from ..public import PublicSummary, summary_of
+from ..selectors import public_requests_qs
 
-OPEN = "open"
-CLOSED = "closed"
-
-# Open311 knows two statuses; the workflow has ten states. Every state must be
-# listed here (a test checks the table against State).
-STATUS_BY_STATE: dict[str, str] = {
-    State.SUBMITTED: OPEN,
-    State.LISTED: OPEN,
-    State.HANDED_OVER: OPEN,
-    State.ACCEPTED: OPEN,
-    State.RETURNED: OPEN,
-    State.RESOLVED: OPEN,  # open until the result is fed back and the request closed (销号)
-    State.REOPENED: OPEN,
-    State.CLOSED: CLOSED,
-    State.INVALID: CLOSED,
-    State.DUPLICATE: CLOSED,
-}
+# The API's names for the state table, which lives with the public view.
+OPEN, CLOSED = public.OPEN, public.CLOSED
+STATUS_BY_STATE = public.STATUS_BY_STATE
+status_for_state = public.status_for_state
 
 MAX_RESULTS = 1000
 MAX_SPAN = dt.timedelta(days=90)
-
-
-def status_for_state(state: str) -> str:
-    return STATUS_BY_STATE[state]
 
 
 def states_for_statuses(statuses: set[str]) -> list[str]:
@@ -77,38 +62,18 @@ def districts_list() -> list[District]:
     return list(District.objects.filter(is_active=True))
 
 
-def _public_events() -> QuerySet[Event]:
-    # Served by event_request_time_idx (request, -created_at, -id).
-    return Event.objects.filter(request=OuterRef("pk"), is_public=True).order_by("-created_at", "-id")
-
-
 def service_requests_qs() -> QuerySet[HelpRequest]:
-    """Requests annotated with what the API shows, in one query (no N+1)."""
-    latest = _public_events()
-    return (
-        HelpRequest.objects.select_related("category", "district")
-        .only(
-            "ticket_number",
-            "state",
-            "title",
-            "created_at",
-            "updated_at",
-            "category__code",
-            "category__name",
-            "district__name",
-        )
-        .annotate(
-            notes_message=Subquery(latest.values("message")[:1]),
-            notes_note=Subquery(latest.values("note")[:1]),
-            last_public_at=Subquery(latest.values("created_at")[:1]),
-            agency=Subquery(latest.filter(to_state=State.HANDED_OVER).values("unit_name")[:1]),
-            expected_at=Subquery(
-                Deadline.objects.filter(request=OuterRef("pk"), met_at__isnull=True, waived_at__isnull=True)
-                .order_by("due_at", "id")
-                .values("due_at")[:1]
-            ),
-            public_updated_at=Coalesce("last_public_at", F("updated_at")),
-        )
+    """Requests with what their public summary shows, in one query, without the personal columns
+    (nothing to decrypt for a list of a thousand)."""
+    return public_requests_qs().only(
+        "ticket_number",
+        "state",
+        "title",
+        "created_at",
+        "updated_at",
+        "category__code",
+        "category__name",
+        "district__name",
     )
 
 
@@ -123,26 +88,33 @@ class RequestQuery:
     end: dt.datetime
 
 
-def service_requests_search(*, query: RequestQuery, limit: int = MAX_RESULTS) -> list[HelpRequest]:
+def service_requests_search(*, query: RequestQuery, limit: int = MAX_RESULTS) -> list[PublicSummary]:
     """GET requests: by ids (other filters ignored, as the spec says) or by codes, status and dates."""
     qs = service_requests_qs()
     if query.ids:
-        return list(qs.filter(ticket_number__in=query.ids).order_by("-created_at", "-id")[:limit])
-    qs = qs.filter(created_at__gte=query.start, created_at__lte=query.end)
-    if query.service_codes:
-        qs = qs.filter(category__code__in=query.service_codes)
-    if query.statuses:
-        qs = qs.filter(state__in=states_for_statuses(query.statuses))
-    return list(qs.order_by("-created_at", "-id")[:limit])
+        qs = qs.filter(ticket_number__in=query.ids)
+    else:
+        qs = qs.filter(created_at__gte=query.start, created_at__lte=query.end)
+        if query.service_codes:
+            qs = qs.filter(category__code__in=query.service_codes)
+        if query.statuses:
+            qs = qs.filter(state__in=states_for_statuses(query.statuses))
+    return [summary_of(r) for r in qs.order_by("-created_at", "-id")[:limit]]
 
 
-def service_request_get(*, service_request_id: str) -> HelpRequest | None:
-    return service_requests_qs().filter(ticket_number=service_request_id).first()
+def service_request_get(*, service_request_id: str = "", pk: int | None = None) -> PublicSummary | None:
+    """One request's public summary, by its ticket number (the API) or its id (webhook payloads)."""
+    qs = service_requests_qs()
+    qs = qs.filter(pk=pk) if pk is not None else qs.filter(ticket_number=service_request_id)
+    req = qs.first()
+    return summary_of(req) if req is not None else None
 
 
-def submission_for_token(*, token: str) -> ApiSubmission | None:
+def service_request_for_token(*, token: str) -> tuple[PublicSummary, str] | None:
+    """(the summary of the request an API submission created, the token in canonical form), else None."""
     try:
         value = uuid.UUID(token)
     except ValueError:
         return None
-    return ApiSubmission.objects.select_related("request").filter(token=value).first()
+    req = service_requests_qs().filter(api_submission__token=value).first()
+    return (summary_of(req), str(value)) if req is not None else None

@@ -15,8 +15,8 @@ from xml.etree import ElementTree as ET  # noqa: S405 - we only build XML, never
 from django.http import HttpResponse
 from django.utils import timezone
 
-from ..models import Category, District, HelpRequest, Urgency
-from .selectors import status_for_state
+from ..models import Category, District, Urgency
+from ..public import PublicSummary
 
 JSON_TYPE = "application/json; charset=utf-8"
 XML_TYPE = "text/xml; charset=utf-8"
@@ -99,30 +99,45 @@ def service_definition_dict(category: Category, districts: list[District]) -> di
     }
 
 
-def service_request_dict(req: HelpRequest) -> dict:
-    """What the public progress page shows, in Open311 terms. No personal data.
+def service_request_dict(summary: PublicSummary) -> dict:
+    """A request in Open311 terms, from its keyless public summary (GET requests, webhooks).
 
-    `description` is the title: citizens write names, phones and addresses into
-    the free text, so it is never published. `address` is the district only.
-    Expects a request from selectors.service_requests_qs (annotated).
+    `description` is the title through the redactor, `status_notes` the
+    system's status text, `address` the district only: the request text, the
+    notes and the ratings' comments are never published.
     """
-    notes = req.notes_message or ""
-    if req.notes_note:
-        notes = f"{notes}：{req.notes_note}"
     return {
-        "service_request_id": req.ticket_number,
-        "status": status_for_state(req.state),
-        "status_notes": notes,
-        "service_name": req.category.name,
-        "service_code": req.category.code,
-        "description": req.title,
-        "agency_responsible": req.agency or "",
+        "service_request_id": summary.ticket_number,
+        "status": summary.status,
+        "status_notes": summary.status_notes,
+        "service_name": summary.service_name,
+        "service_code": summary.service_code,
+        "description": summary.title,
+        "agency_responsible": summary.agency,
         "service_notice": "",
-        "requested_datetime": iso(req.created_at),
-        "updated_datetime": iso(req.public_updated_at),
-        "expected_datetime": iso(req.expected_at),
-        "address": req.district.name,
+        "requested_datetime": iso(summary.submitted_at),
+        "updated_datetime": iso(summary.updated_at),
+        "expected_datetime": iso(summary.expected_at),
+        "address": summary.district_name,
     }
+
+
+SERVICE_NOTICE = "已受理：1小时内回应联系，7小时内落实解决，1天内反馈结果。"
+
+
+def service_request_created_dict(summary: PublicSummary, *, token: str) -> dict:
+    """The answer to POST requests: the number and the token the client may look it up by."""
+    return {
+        "service_request_id": summary.ticket_number,
+        "token": token,
+        "service_notice": SERVICE_NOTICE,
+        "account_id": None,
+    }
+
+
+def token_dict(summary: PublicSummary, *, token: str) -> dict:
+    """GET tokens/<token>: which request the client's token stands for."""
+    return {"service_request_id": summary.ticket_number, "token": token}
 
 
 def _xml_append(parent: ET.Element, tag: str, value: object) -> None:

@@ -25,9 +25,11 @@ import uuid
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from .. import services as request_services
 from ..models import ApiClient, ApiSubmission, Event, WebhookDelivery
+from ..public import status_for_state
 from . import selectors
 from .serialize import iso, service_request_dict
 
@@ -62,12 +64,25 @@ def api_client_revoke(*, client: ApiClient, now: dt.datetime | None = None) -> A
     return client
 
 
+def submit_token_for_api(token: uuid.UUID) -> uuid.UUID:
+    """The request's `submit_token` for the token an API client was given.
+
+    Keyed with the SECRET_KEY under its own salt, so the token a client sees
+    never equals a web form's submission key, nor can one be computed from it:
+    posting a client's token with the web form finds nothing to return.
+    """
+    digest = salted_hmac("requests_app.open311.submit_token", token.hex).digest()
+    return uuid.UUID(bytes=digest[:16], version=4)
+
+
 def service_request_create(*, client: ApiClient, data: dict) -> ApiSubmission:
     """Submit a request for `client` with data cleaned by HelpRequestForm (same rules as the web form).
 
     The timeline's submitted event names the client. The submission row is
     written after the request (request_submit commits its ticket counter on its
-    own, by design), so the token resolves as soon as this returns.
+    own, by design), so the token resolves as soon as this returns. The client's
+    token is stored on the submission only; the request's own submission key is
+    derived from it (`submit_token_for_api`).
     """
     token = uuid.uuid4()
     help_request = request_services.request_submit(
@@ -79,23 +94,24 @@ def service_request_create(*, client: ApiClient, data: dict) -> ApiSubmission:
         address=data["address"],
         title=data["title"],
         content=data["content"],
-        submit_token=token,
+        submit_token=submit_token_for_api(token),
         channel_label=client.name,
     )
     return ApiSubmission.objects.create(request=help_request, client=client, token=token)
 
 
 def _webhook_payload(*, event: Event) -> dict:
-    req = selectors.service_requests_qs().get(pk=event.request_id)
+    """The outbox row's body: the state change and the request's keyless public summary."""
+    summary = selectors.service_request_get(pk=event.request_id)
     return {
         "event": "service_request.status_changed",
         "event_id": event.pk,
         "occurred_at": iso(event.created_at),
         "previous_state": event.from_state,
         "state": event.to_state,
-        "previous_status": selectors.status_for_state(event.from_state) if event.from_state else None,
-        "status": selectors.status_for_state(event.to_state),
-        "service_request": service_request_dict(req),
+        "previous_status": status_for_state(event.from_state) if event.from_state else None,
+        "status": status_for_state(event.to_state),
+        "service_request": service_request_dict(summary),
     }
 
 

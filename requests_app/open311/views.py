@@ -20,7 +20,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ..forms import HelpRequestForm
 from . import selectors, services
 from .openapi import openapi_document
-from .serialize import iso, render, render_errors, service_definition_dict, service_dict, service_request_dict
+from .serialize import (
+    iso,
+    render,
+    render_errors,
+    service_definition_dict,
+    service_dict,
+    service_request_created_dict,
+    service_request_dict,
+    token_dict,
+)
 
 CHANGESET = dt.datetime(2026, 3, 15, tzinfo=dt.UTC)
 
@@ -169,7 +178,7 @@ def requests_endpoint(request: HttpRequest, fmt: str) -> HttpResponse:
     if query is None:
         return render_errors([(400, error)], fmt=fmt, status=400)
     found = selectors.service_requests_search(query=query)
-    return render([service_request_dict(r) for r in found], fmt=fmt, root_tag="service_requests")
+    return render([service_request_dict(s) for s in found], fmt=fmt, root_tag="service_requests")
 
 
 def _requests_create(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -186,14 +195,8 @@ def _requests_create(request: HttpRequest, fmt: str) -> HttpResponse:
         ]
         return render_errors(errors, fmt=fmt, status=400)
     submission = services.service_request_create(client=client, data=form.cleaned_data)
-    body = [
-        {
-            "service_request_id": submission.request.ticket_number,
-            "token": str(submission.token),
-            "service_notice": "已受理：1小时内回应联系，7小时内落实解决，1天内反馈结果。",
-            "account_id": None,
-        }
-    ]
+    summary = selectors.service_request_get(pk=submission.request_id)
+    body = [service_request_created_dict(summary, token=str(submission.token))]
     return render(body, fmt=fmt, root_tag="service_requests", status=201)
 
 
@@ -209,11 +212,11 @@ def request_detail(request: HttpRequest, service_request_id: str, fmt: str) -> H
 
 @require_GET
 def token_detail(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
-    submission = selectors.submission_for_token(token=token)
-    if submission is None:
+    found = selectors.service_request_for_token(token=token)
+    if found is None:
         return render_errors([(404, f"token 不存在：{token}")], fmt=fmt, status=404)
-    body = [{"service_request_id": submission.request.ticket_number, "token": str(submission.token)}]
-    return render(body, fmt=fmt, root_tag="service_requests")
+    summary, canonical = found
+    return render([token_dict(summary, token=canonical)], fmt=fmt, root_tag="service_requests")
 
 
 @require_GET

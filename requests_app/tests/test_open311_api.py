@@ -153,7 +153,7 @@ def test_get_requests_shows_no_personal_data(client):
     assert item == {
         "service_request_id": req.ticket_number,
         "status": "open",
-        "status_notes": "市民提交求助",
+        "status_notes": f"已提交 · {timezone.localtime(req.created_at):%Y-%m-%d %H:%M}",
         "service_name": "民生",
         "service_code": "minsheng",
         "description": "小区停水三天",
@@ -290,7 +290,9 @@ def test_every_workflow_state_maps_to_an_open311_status(client, state, status):
         move(req, state, message=f"进入{state}")
     [item] = as_json(client.get(f"{BASE}/requests/{req.ticket_number}.json"))
     assert item["status"] == status
-    assert item["status_notes"] == ("市民提交求助" if state == State.SUBMITTED else f"进入{state}")
+    # System-written: the state's label, never the event's text.
+    assert item["status_notes"].startswith(State(state).label + " · ")
+    assert f"进入{state}" not in item["status_notes"]
 
 
 def test_agency_notes_and_expected_time_follow_the_public_timeline(client):
@@ -302,7 +304,10 @@ def test_agency_notes_and_expected_time_follow_the_public_timeline(client):
     Deadline.objects.filter(request=req, kind="contact").update(met_at=timezone.now())
     [item] = as_json(client.get(f"{BASE}/requests/{req.ticket_number}.json"))
     assert item["agency_responsible"] == "金水区人民政府"
-    assert item["status_notes"] == "已接单：正在联系供水公司"  # the internal event is not shown
+    # The state, the unit and the time of the latest public change; no note (the internal event adds no time).
+    latest = Event.objects.filter(request=req, is_public=True).latest("created_at", "id")
+    assert item["status_notes"] == f"已退回 · 金水区人民政府 · {timezone.localtime(latest.created_at):%Y-%m-%d %H:%M}"
+    assert "正在联系供水公司" not in json.dumps(item, ensure_ascii=False)
     resolve_due = req.deadlines.get(kind="resolve").due_at
     assert item["expected_datetime"] == timezone.localtime(resolve_due).isoformat(timespec="seconds")
     Deadline.objects.filter(request=req).update(waived_at=timezone.now())

@@ -84,34 +84,3 @@ def test_category_preselected_from_the_query_string(client):
     assert response.context["form"].initial["category"].code == "jiaotong"
     response = client.get("/help/new/?category=nope")
     assert response.context["form"].initial["category"] is None
-
-
-@pytest.mark.django_db
-def test_progress_lines_are_translated_labels_and_local_minutes():
-    import datetime as dt
-
-    from requests_app.models import Deadline, Event
-    from requests_app.tests.factories import HelpRequestFactory
-
-    created = dt.datetime(2026, 3, 15, 1, 2, tzinfo=dt.UTC)  # 09:02 in Zhengzhou
-    req = HelpRequestFactory(now=created)
-    Deadline.objects.filter(request=req, kind="contact").update(met_at=created + dt.timedelta(minutes=30))
-    Deadline.objects.filter(request=req, kind="resolve").update(waived_at=created)
-    Event.objects.create(request=req, kind=Event.Kind.NOTE, message="内部", is_public=False)
-
-    progress = selectors.progress_of(help_request=req)
-
-    assert progress.state_label == "已提交"
-    assert progress.submitted_at == "2026-03-15 09:02"
-    lines = {d.kind: d for d in progress.deadlines}
-    assert (lines["contact"].label, lines["contact"].status, lines["contact"].met) == (
-        "1小时内回应联系",
-        "met",
-        "2026-03-15 09:32",
-    )
-    assert (lines["contact"].status_label, lines["contact"].tone) == ("按时完成", "success")
-    assert lines["contact"].due == "2026-03-15 10:02"
-    assert (lines["resolve"].status, lines["resolve"].met) == ("waived", "")
-    assert lines["feedback"].status == "missed"  # long past by now, never met
-    assert [e.message for e in progress.timeline] == [e.message for e in selectors.public_events(help_request=req)]
-    assert all(e.at == "2026-03-15 09:02" for e in progress.timeline)

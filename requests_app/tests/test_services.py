@@ -54,9 +54,20 @@ def test_ticket_numbers_count_per_local_day():
 @pytest.mark.django_db
 def test_the_same_submit_token_never_makes_two_requests():
     token = uuid.uuid4()
-    first = HelpRequestFactory(submit_token=token)
-    again = HelpRequestFactory(submit_token=token)
+    first = HelpRequestFactory(submit_token=token, phone="13812345678")
+    again = HelpRequestFactory(submit_token=token, phone="13812345678")
     assert again.pk == first.pk
+    assert HelpRequest.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_submit_token_returns_the_earlier_request_only_to_the_same_phone():
+    from requests_app.services import SubmitTokenTaken
+
+    token = uuid.uuid4()
+    HelpRequestFactory(submit_token=token, phone="13812345678")
+    with pytest.raises(SubmitTokenTaken):
+        HelpRequestFactory(submit_token=token, phone="13900001111")
     assert HelpRequest.objects.count() == 1
 
 

@@ -1,0 +1,236 @@
+"""The one public view of a request: what a person without a staff login may see of it.
+
+Every public output is built from the two projections here, never from a
+HelpRequest directly:
+
+- `PublicSummary` (`summary_of`): the keyless projection, for outputs that
+  prove nothing about who is asking — every Open311 response and webhook
+  payload, and anything a page shows about someone else's request. It holds
+  the ticket number, channel, district, state, the Open311 status, times, the
+  handling unit's name and the title through `text_redact`. It has no field
+  for an event's note, a rating comment or the request text, so free text
+  typed by citizens or staff cannot reach a keyless output; `status_notes` is
+  written by the system from the state label, the unit name and the time.
+- `CitizenView` (`citizen_view_of`): for the citizen who proved ownership
+  (ticket number and phone, or the signed tracking token) and only for their
+  own request: the summary plus the masked name and phone, the public
+  timeline with the notes written for them, the deadlines, whether they may
+  rate the result, and — for a duplicate — the main request as a
+  `MainRequestRef`: its number and state label, nothing that opens or rates it.
+
+Callers pass requests read through `selectors.public_requests_qs` (keyless) or
+`selectors.request_get_by_token` / `request_find_for_citizen` (the citizen's):
+the annotations those add are what makes a page three queries and an Open311
+list one. Views compute nothing public themselves.
+
+Labels are translated when a projection is built: build one per response,
+never cache it across languages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Deadline, Event, Feedback, HelpRequest, State
+from .phones import name_mask, phone_mask
+from .redact import text_redact
+from .selectors import track_token_for
+
+OPEN = "open"
+CLOSED = "closed"
+
+# Open311 knows two statuses; the workflow has ten states. Every state must be
+# listed here (a test checks the table against State).
+STATUS_BY_STATE: dict[str, str] = {
+    State.SUBMITTED: OPEN,
+    State.LISTED: OPEN,
+    State.HANDED_OVER: OPEN,
+    State.ACCEPTED: OPEN,
+    State.RETURNED: OPEN,
+    State.RESOLVED: OPEN,  # open until the result is fed back and the request closed (销号)
+    State.REOPENED: OPEN,
+    State.CLOSED: CLOSED,
+    State.INVALID: CLOSED,
+    State.DUPLICATE: CLOSED,
+}
+
+
+def status_for_state(state: str) -> str:
+    return STATUS_BY_STATE[state]
+
+
+def local_minute(moment: dt.datetime | None) -> str:
+    """`moment` in the site's time zone as "YYYY-MM-DD HH:MM" (the template's date:"Y-m-d H:i"); "" for None."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def state_label(state: str) -> str:
+    return str(State(state).label)
+
+
+# --- Keyless: what anyone may read about any request -------------------------------
+
+
+@dataclass(frozen=True)
+class PublicSummary:
+    """A request as a keyless output shows it. No field holds free text but the redacted title."""
+
+    ticket_number: str
+    service_code: str
+    service_name: str
+    district_name: str
+    state: str
+    state_label: str
+    status: str  # Open311: open / closed
+    title: str  # through text_redact
+    submitted_at: dt.datetime
+    updated_at: dt.datetime  # the latest public change
+    expected_at: dt.datetime | None  # the next open promise
+    agency: str  # the unit it was last handed over to, by name
+
+    @property
+    def status_notes(self) -> str:
+        """System-written: state label · unit name · time of the latest public change."""
+        return " · ".join(part for part in (self.state_label, self.agency, local_minute(self.updated_at)) if part)
+
+
+def summary_of(req: HelpRequest) -> PublicSummary:
+    """The keyless projection of a request read through `selectors.public_requests_qs` (annotated)."""
+    return PublicSummary(
+        ticket_number=req.ticket_number,
+        service_code=req.category.code,
+        service_name=req.category.name,
+        district_name=req.district.name,
+        state=req.state,
+        state_label=state_label(req.state),
+        status=status_for_state(req.state),
+        title=text_redact(req.title),
+        submitted_at=req.created_at,
+        updated_at=req.public_updated_at,
+        expected_at=req.expected_at,
+        agency=req.agency or "",
+    )
+
+
+# --- The citizen's own request ------------------------------------------------------
+#
+# The progress page is the lookup's whole cost beyond its three SELECTs, so
+# what it shows is computed here once, in Python, instead of through template
+# filters (localtime|date builds a DateFormat per value) and get_FOO_display
+# (rebuilds and translates every choice per call).
+
+
+def public_events(*, help_request: HelpRequest) -> list[Event]:
+    """The request's public timeline, oldest first, as the citizen reads it."""
+    return list(
+        Event.objects.filter(request=help_request, is_public=True)
+        .only("kind", "message", "note", "unit_name", "created_at", "to_state")
+        .order_by("created_at", "id")
+    )
+
+
+def deadlines_of(*, help_request: HelpRequest) -> list[Deadline]:
+    return list(help_request.deadlines.order_by("due_at", "id"))
+
+
+@dataclass(frozen=True)
+class TimelineLine:
+    kind: str
+    at: str
+    unit_name: str
+    message: str
+    note: str  # written for the citizen: only ever in a CitizenView
+
+
+@dataclass(frozen=True)
+class DeadlineLine:
+    kind: str
+    label: str
+    status: str  # met / missed / running / waived (Deadline.status)
+    status_label: str
+    tone: str  # the badge's Bootstrap colour
+    due: str
+    met: str  # "" while not met
+
+
+@dataclass(frozen=True)
+class MainRequestRef:
+    """Someone else's request as a duplicate's page names it: its number and state, nothing that opens it."""
+
+    ticket_number: str
+    state_label: str
+
+
+@dataclass(frozen=True)
+class CitizenView:
+    """What the citizen who proved ownership sees of their own request (receipt, progress page, rating)."""
+
+    summary: PublicSummary
+    token: str  # the request's own signed tracking token
+    masked_name: str
+    masked_phone: str
+    submitted_at: str
+    timeline: tuple[TimelineLine, ...]
+    deadlines: tuple[DeadlineLine, ...]
+    rating_label: str  # the current resolution's rating, "" if not rated
+    can_rate: bool  # offer the rating form (the workflow re-checks under the row lock)
+    duplicate_of: MainRequestRef | None
+
+
+def _deadline_statuses() -> dict[str, tuple[str, str]]:
+    return {
+        "met": (_("按时完成"), "success"),
+        "missed": (_("已超时"), "warning"),
+        "waived": (_("不适用"), "secondary"),
+        "running": (_("进行中"), "info"),
+    }
+
+
+def _deadline_lines(help_request: HelpRequest) -> tuple[DeadlineLine, ...]:
+    labels = {kind: str(label) for kind, label in Deadline.Kind.choices}
+    statuses = _deadline_statuses()
+    lines = []
+    for d in deadlines_of(help_request=help_request):
+        status_label, tone = statuses[d.status]
+        lines.append(
+            DeadlineLine(
+                kind=d.kind,
+                label=labels.get(d.kind, d.kind),
+                status=d.status,
+                status_label=status_label,
+                tone=tone,
+                due=local_minute(d.due_at),
+                met=local_minute(d.met_at),
+            )
+        )
+    return tuple(lines)
+
+
+def citizen_view_of(*, help_request: HelpRequest) -> CitizenView:
+    """The citizen's view of their own request, read by `selectors.request_get_by_token` or
+    `request_find_for_citizen` (annotated with the main request and the current rating). Two queries."""
+    rating = help_request.current_rating if help_request.resolved_at else None
+    main = None
+    if help_request.state == State.DUPLICATE and help_request.main_number:
+        main = MainRequestRef(ticket_number=help_request.main_number, state_label=state_label(help_request.main_state))
+    return CitizenView(
+        summary=summary_of(help_request),
+        token=track_token_for(ticket_number=help_request.ticket_number),
+        masked_name=name_mask(help_request.name),
+        masked_phone=phone_mask(help_request.phone),
+        submitted_at=local_minute(help_request.created_at),
+        timeline=tuple(
+            TimelineLine(
+                kind=e.kind, at=local_minute(e.created_at), unit_name=e.unit_name, message=e.message, note=e.note
+            )
+            for e in public_events(help_request=help_request)
+        ),
+        deadlines=_deadline_lines(help_request),
+        rating_label=str(Feedback.Rating(rating).label) if rating else "",
+        can_rate=help_request.state == State.RESOLVED and rating is None,
+        duplicate_of=main,
+    )
