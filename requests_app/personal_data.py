@@ -1,8 +1,8 @@
 """The inventory of personal data: every field and file that holds something about a person.
 
 One list, walked by everything that must treat personal data specially:
-anonymisation (`services.requests_anonymise` erases every entry of a request in
-one batch), key rotation (`services.personal_data_rotate_keys` re-encrypts
+anonymisation (`retention.requests_anonymise` erases every entry of a request in
+one batch), key rotation (`retention.personal_data_rotate_keys` re-encrypts
 every encrypted entry), the export audit, log scrubbing and the README's
 privacy section (`manage.py personal_data_inventory` prints the table the
 README holds; a test keeps the two equal).

@@ -212,7 +212,7 @@ def test_anonymisation_erases_everything_the_inventory_lists(
 
     from dispatch.models import Assignment, Notification
     from requests_app.models import Attachment, Event, Feedback, HelpRequest
-    from requests_app.services import requests_anonymise
+    from requests_app.retention import requests_anonymise
 
     req = _finished_request_with_everything(staff, make_request)
     (photo,) = Attachment.objects.filter(request=req)
@@ -267,7 +267,7 @@ def test_a_rolled_back_anonymisation_keeps_the_photo_files(
     from django.db import transaction
 
     from requests_app.models import Attachment
-    from requests_app.services import requests_anonymise
+    from requests_app.retention import requests_anonymise
 
     req = _finished_request_with_everything(staff, make_request)
     photo_path = Attachment.objects.get(request=req).file.path

@@ -7,8 +7,8 @@ from django.db import connection
 
 from requests_app.checks import personal_data_keys_check
 from requests_app.models import Event, HelpRequest, State
+from requests_app.retention import requests_anonymise
 from requests_app.selectors import public_totals, request_find_for_citizen
-from requests_app.services import requests_anonymise
 from requests_app.tests.factories import HelpRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -151,7 +151,7 @@ def test_key_rotation_runs_on_sqlite_the_database_make_run_uses(tmp_path):
 
 
 def test_key_rotation_leaves_a_value_no_key_opens_and_says_so(settings):
-    from requests_app.services import personal_data_rotate_keys
+    from requests_app.retention import personal_data_rotate_keys
 
     lost, current = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     settings.FIELD_ENCRYPTION_KEYS = [lost]

@@ -104,7 +104,7 @@ def test_fifty_concurrent_submissions_get_fifty_distinct_numbers(on_postgres):
 def test_anonymisation_erases_only_the_free_text_keys_of_json_documents():
     """Event data and webhook payloads keep their structure (states, times); only the listed keys are blanked."""
     from requests_app.models import ApiClient, WebhookDelivery
-    from requests_app.services import requests_anonymise
+    from requests_app.retention import requests_anonymise
 
     req = HelpRequestFactory(phone="13812345678")
     triage = Event.objects.create(

@@ -5,7 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from requests_app.services import requests_anonymise, requests_anonymise_again
+from requests_app.retention import requests_anonymise, requests_anonymise_again
 
 
 class Command(BaseCommand):

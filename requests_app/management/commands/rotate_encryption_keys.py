@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from requests_app.services import personal_data_rotate_keys
+from requests_app.retention import personal_data_rotate_keys
 
 
 class Command(BaseCommand):
