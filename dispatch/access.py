@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Permission
+from django.contrib.auth.models import AnonymousUser, Permission, User
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value
 
 from requests_app.models import HelpRequest
@@ -75,7 +75,16 @@ class Principal:
 
 CITIZEN = Principal(role=Role.CITIZEN, label="市民")
 SYSTEM = Principal(role=Role.SYSTEM, label="系统")
-Actor = AbstractBaseUser | Principal
+# `request.user` is a `User` (AUTH_USER_MODEL is Django's own) or, logged out, an `AnonymousUser`.
+Actor = User | AnonymousUser | Principal
+
+
+def actor_user(actor: Actor) -> User | None:
+    """The actor's user row for a foreign key (`actor`, `recorded_by` …): None for a principal.
+
+    An anonymous user holds no role, so no action reaches a write with one.
+    """
+    return actor if isinstance(actor, User) else None
 
 
 @dataclass(frozen=True)
@@ -127,7 +136,7 @@ def scope_of(actor: Actor) -> Scope:
     cached = actor.__dict__.get(_CACHE_ATTR)
     if cached is not None:
         return cached
-    if not actor.is_active or not actor.is_authenticated:
+    if isinstance(actor, AnonymousUser) or not actor.is_active or not actor.is_authenticated:
         scope = NOBODY
     else:
         held = frozenset(role for role, perm in ROLE_PERMISSIONS.items() if actor.has_perm(perm))

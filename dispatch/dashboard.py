@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -84,7 +84,7 @@ def _lead_in_period(prefix: str, since: dt.datetime, until: dt.datetime) -> Filt
 
 
 def units_scorecard(
-    *, user: AbstractBaseUser, days: int, now: dt.datetime | None = None, order: str = "solved_on_time"
+    *, user: User | AnonymousUser, days: int, now: dt.datetime | None = None, order: str = "solved_on_time"
 ) -> list[UnitRow]:
     """The per-unit table for the last `days` days, sorted by `order` (prefix "-" for ascending)."""
     now = now or timezone.now()
@@ -171,7 +171,7 @@ def units_sort(*, rows: list[UnitRow], order: str) -> list[UnitRow]:
     return sorted(rows, key=lambda r: getattr(r, column), reverse=not ascending)
 
 
-def requests_late_now(*, user: AbstractBaseUser, now: dt.datetime | None = None) -> list[HelpRequest]:
+def requests_late_now(*, user: User | AnonymousUser, now: dt.datetime | None = None) -> list[HelpRequest]:
     """Open requests with a promise past due, most late first, within the user's scope (at most 100)."""
     now = now or timezone.now()
     overdue = Deadline.objects.filter(request=OuterRef("pk")).overdue(now).order_by("due_at")
@@ -215,7 +215,7 @@ class ExportRecord:
     row: list
 
 
-def request_export_records(*, queryset: QuerySet[HelpRequest], user: AbstractBaseUser) -> Iterator[ExportRecord]:
+def request_export_records(*, queryset: QuerySet[HelpRequest], user: User | AnonymousUser) -> Iterator[ExportRecord]:
     """The export's rows for an already scoped and filtered queryset, contact masked where required.
 
     Callers record every row whose contact is shown (`services.requests_export` does).

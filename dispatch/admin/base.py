@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -9,8 +12,13 @@ from django.http import Http404, HttpRequest
 
 from .. import access
 
+if TYPE_CHECKING:  # what the mixin is mixed into; a plain class at run time
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
 
-class ScopedAdminMixin:
+
+class ScopedAdminMixin(_ModelAdmin):
     """Rows that belong to a request are listed only where the user may see that request.
 
     `scope_ref` names the column holding the request id ("pk" for a proxy of

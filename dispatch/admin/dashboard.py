@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -12,8 +15,13 @@ from django.utils.translation import gettext
 
 from .. import access, dashboard, exports, stats
 
+if TYPE_CHECKING:  # what the mixin is mixed into; a plain class at run time
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
 
-class DashboardAdminMixin:
+
+class DashboardAdminMixin(_ModelAdmin):
     """Adds the dashboard's two URLs to a ModelAdmin (the request admin): `admin:dispatch_dashboard…`."""
 
     def dashboard_urls(self) -> list:
