@@ -29,6 +29,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Permission, User
@@ -38,6 +39,13 @@ from requests_app.models import HelpRequest
 
 from . import roles
 from .models import Assignment, Unit, UnitMembership
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class ContactVisible(TypedDict):
+    contact_visible: bool
 
 
 class Role(enum.StrEnum):
@@ -206,7 +214,9 @@ def contact_visible_to(*, user: Actor, help_request: HelpRequest) -> bool:
     return contact_visible(scope=scope_of(user), help_request=help_request)
 
 
-def requests_with_contact_visible(*, scope: Scope, queryset: QuerySet[HelpRequest]) -> QuerySet[HelpRequest]:
+def requests_with_contact_visible(
+    *, scope: Scope, queryset: QuerySet[HelpRequest]
+) -> QuerySet[WithAnnotations[HelpRequest, ContactVisible]]:
     """Annotate `contact_visible` (the rule of `contact_visible`) for every row, in the same query."""
     if scope.sees_all:
         return queryset.annotate(contact_visible=Value(True, output_field=BooleanField()))
