@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -70,7 +70,7 @@ class DashboardAdminMixin(_ModelAdmin):
             },
         )
 
-    def dashboard_export_view(self, request: HttpRequest, fmt: str) -> HttpResponse:
+    def dashboard_export_view(self, request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
         if fmt not in exports.FORMATS:
             raise Http404
         days, order = self._dashboard_params(request)
