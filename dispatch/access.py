@@ -29,15 +29,23 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Permission
+from django.contrib.auth.models import AnonymousUser, Permission, User
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value
 
 from requests_app.models import HelpRequest
 
 from . import roles
 from .models import Assignment, Unit, UnitMembership
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class ContactVisible(TypedDict):
+    contact_visible: bool
 
 
 class Role(enum.StrEnum):
@@ -75,7 +83,16 @@ class Principal:
 
 CITIZEN = Principal(role=Role.CITIZEN, label="市民")
 SYSTEM = Principal(role=Role.SYSTEM, label="系统")
-Actor = AbstractBaseUser | Principal
+# `request.user` is a `User` (AUTH_USER_MODEL is Django's own) or, logged out, an `AnonymousUser`.
+Actor = User | AnonymousUser | Principal
+
+
+def actor_user(actor: Actor) -> User | None:
+    """The actor's user row for a foreign key (`actor`, `recorded_by` …): None for a principal.
+
+    An anonymous user holds no role, so no action reaches a write with one.
+    """
+    return actor if isinstance(actor, User) else None
 
 
 @dataclass(frozen=True)
@@ -127,7 +144,7 @@ def scope_of(actor: Actor) -> Scope:
     cached = actor.__dict__.get(_CACHE_ATTR)
     if cached is not None:
         return cached
-    if not actor.is_active or not actor.is_authenticated:
+    if isinstance(actor, AnonymousUser) or not actor.is_active or not actor.is_authenticated:
         scope = NOBODY
     else:
         held = frozenset(role for role, perm in ROLE_PERMISSIONS.items() if actor.has_perm(perm))
@@ -197,7 +214,9 @@ def contact_visible_to(*, user: Actor, help_request: HelpRequest) -> bool:
     return contact_visible(scope=scope_of(user), help_request=help_request)
 
 
-def requests_with_contact_visible(*, scope: Scope, queryset: QuerySet[HelpRequest]) -> QuerySet[HelpRequest]:
+def requests_with_contact_visible(
+    *, scope: Scope, queryset: QuerySet[HelpRequest]
+) -> QuerySet[WithAnnotations[HelpRequest, ContactVisible]]:
     """Annotate `contact_visible` (the rule of `contact_visible`) for every row, in the same query."""
     if scope.sees_all:
         return queryset.annotate(contact_visible=Value(True, output_field=BooleanField()))

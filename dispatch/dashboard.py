@@ -25,9 +25,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -39,6 +40,9 @@ from requests_app.phones import name_mask, phone_mask
 from . import access, selectors
 from .models import Assignment, AssignmentQuerySet
 from .stats import SATISFIED, Rate
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, WithAnnotations
 
 LATE_LIST_LIMIT = 100
 
@@ -84,7 +88,7 @@ def _lead_in_period(prefix: str, since: dt.datetime, until: dt.datetime) -> Filt
 
 
 def units_scorecard(
-    *, user: AbstractBaseUser, days: int, now: dt.datetime | None = None, order: str = "solved_on_time"
+    *, user: User | AnonymousUser, days: int, now: dt.datetime | None = None, order: str = "solved_on_time"
 ) -> list[UnitRow]:
     """The per-unit table for the last `days` days, sorted by `order` (prefix "-" for ascending)."""
     now = now or timezone.now()
@@ -171,23 +175,38 @@ def units_sort(*, rows: list[UnitRow], order: str) -> list[UnitRow]:
     return sorted(rows, key=lambda r: getattr(r, column), reverse=not ascending)
 
 
-def requests_late_now(*, user: AbstractBaseUser, now: dt.datetime | None = None) -> list[HelpRequest]:
+class LateRow(TypedDict):
+    """What `requests_late_now` adds to each request (the late list's columns)."""
+
+    overdue_since: dt.datetime
+    overdue_kind: str
+    lead_unit_name: str | None
+    overdue_label: StrOrPromise
+
+
+def requests_late_now(
+    *, user: User | AnonymousUser, now: dt.datetime | None = None
+) -> list[WithAnnotations[HelpRequest, LateRow]]:
     """Open requests with a promise past due, most late first, within the user's scope (at most 100)."""
     now = now or timezone.now()
     overdue = Deadline.objects.filter(request=OuterRef("pk")).overdue(now).order_by("due_at")
     qs = access.requests_visible(scope=access.scope_of(user)).filter(state__in=OPEN_STATES)
     qs = selectors.requests_late(queryset=qs, now=now)
-    late = list(
-        qs.annotate(
-            overdue_since=Subquery(overdue.values("due_at")[:1]),
-            overdue_kind=Subquery(overdue.values("kind")[:1]),
-            lead_unit_name=Subquery(
-                Assignment.objects.filter(request=OuterRef("pk")).active_lead().values("unit__name")[:1]
-            ),
-        )
-        .select_related("category", "district")
-        .only("ticket_number", "title", "state", "created_at", "category__name", "district__name")
-        .order_by("overdue_since", "pk")[:LATE_LIST_LIMIT]
+    # cast: annotate() types its columns Any, and overdue_label is set below.
+    late = cast(
+        "list[WithAnnotations[HelpRequest, LateRow]]",
+        list(
+            qs.annotate(
+                overdue_since=Subquery(overdue.values("due_at")[:1]),
+                overdue_kind=Subquery(overdue.values("kind")[:1]),
+                lead_unit_name=Subquery(
+                    Assignment.objects.filter(request=OuterRef("pk")).active_lead().values("unit__name")[:1]
+                ),
+            )
+            .select_related("category", "district")
+            .only("ticket_number", "title", "state", "created_at", "category__name", "district__name")
+            .order_by("overdue_since", "pk")[:LATE_LIST_LIMIT]
+        ),
     )
     for req in late:
         req.overdue_label = Deadline.Kind(req.overdue_kind).label
@@ -215,7 +234,7 @@ class ExportRecord:
     row: list
 
 
-def request_export_records(*, queryset: QuerySet[HelpRequest], user: AbstractBaseUser) -> Iterator[ExportRecord]:
+def request_export_records(*, queryset: QuerySet[HelpRequest], user: User | AnonymousUser) -> Iterator[ExportRecord]:
     """The export's rows for an already scoped and filtered queryset, contact masked where required.
 
     Callers record every row whose contact is shown (`services.requests_export` does).

@@ -153,7 +153,7 @@ def _breach_batch(*, now: dt.datetime, batch_size: int) -> tuple[int, int, int]:
         Deadline.objects.filter(pk__in=[d.pk for d in batch], breached_at__isnull=True).update(breached_at=now)
         escalated = _escalate(request_ids=sorted({d.request_id for d in batch}), now=now)
         # The event of a request's first breach in this batch records the escalation.
-        escalating = {}
+        escalating: dict[int, int] = {}
         for d in batch:
             if d.request_id in escalated:
                 escalating.setdefault(d.request_id, d.pk)

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import xlsxwriter
 from django.http import HttpResponse, StreamingHttpResponse
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 FORMATS = ("csv", "xlsx")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -37,17 +41,20 @@ def _csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
         yield writer.writerow([_safe(v) for v in row])
 
 
-def export_response(*, fmt: str, filename: str, header: list[str], rows: Iterable[list]) -> HttpResponse:
+def export_response(
+    *, fmt: str, filename: str, header: Sequence[StrOrPromise], rows: Iterable[list]
+) -> HttpResponse | StreamingHttpResponse:
     """A download of `rows` under `header` as `filename.<fmt>` (header labels in the user's language)."""
-    header = [str(title) for title in header]
+    titles = [str(title) for title in header]
+    response: HttpResponse | StreamingHttpResponse
     if fmt == "csv":
-        response = StreamingHttpResponse(_csv_lines(header, rows), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(_csv_lines(titles, rows), content_type="text/csv; charset=utf-8")
     else:
         buffer = io.BytesIO()
         book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
         sheet = book.add_worksheet()
         bold = book.add_format({"bold": True})
-        for col, title in enumerate(header):
+        for col, title in enumerate(titles):
             sheet.write_string(0, col, title, bold)
         for r, row in enumerate(rows, start=1):
             for col, value in enumerate(row):

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -13,8 +15,11 @@ from requests_app.models import Category, Feedback, RequestType
 
 from .models import Unit
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def _note(label: str, *, required: bool = False) -> forms.CharField:
+
+def _note(label: StrOrPromise, *, required: bool = False) -> forms.CharField:
     return forms.CharField(label=label, required=required, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}))
 
 

@@ -9,6 +9,8 @@ Invariants:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -19,6 +21,9 @@ from django.utils.translation import pgettext_lazy
 from requests_app.crypto import EncryptedTextField
 from requests_app.models import District, HelpRequest
 from requests_app.phones import phone_mask
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class Unit(models.Model):
@@ -38,7 +43,7 @@ class Unit(models.Model):
     email = models.EmailField(_("通知邮箱"), blank=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
-    members = models.ManyToManyField(
+    members: models.ManyToManyField[User, UnitMembership] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="UnitMembership", related_name="units", verbose_name=_("承办人员")
     )
 

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -40,6 +40,9 @@ from requests_app.phones import phone_mask
 from . import access
 from .access import Role
 from .models import Assignment, Notification, Unit
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +90,8 @@ def _send_sms(notification: Notification) -> None:
     sms_backend_get().send(phone=notification.recipient, text=notification.body)
 
 
-CHANNELS = {
+# Keyed by str: `Notification.channel` holds the stored value, not the enum member.
+CHANNELS: dict[str, Callable[[Notification], None]] = {
     Notification.Channel.EMAIL: _send_email,
     Notification.Channel.SMS: _send_sms,
 }
@@ -263,7 +267,7 @@ def notification_retry(*, notification: Notification) -> Notification:
 # --- What citizens are told ---------------------------------------------------
 
 # (to_state of a TRANSITION event) -> (kind, SMS text). The text takes the ticket number.
-CITIZEN_SMS_ON_TRANSITION: dict[str, tuple[str, str]] = {
+CITIZEN_SMS_ON_TRANSITION: dict[str, tuple[str, StrOrPromise]] = {
     State.HANDED_OVER: (
         Notification.Kind.HANDED_OVER,
         _("【一帮到底】您的求助{ticket}已交{unit}办理，我们将在承诺时限内联系您。"),

@@ -40,12 +40,12 @@ def feedback_submit(request: HttpRequest, token: str) -> HttpResponse:
     if help_request is None:
         raise Http404
     back = reverse("requests_app:track_token", args=[token])
-    if request.limited:
+    if getattr(request, "limited", False):  # set by @ratelimit
         messages.error(request, _("提交过于频繁，请稍后再试。"))
         return redirect(back)
     form = FeedbackForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect(back)
     try:
         result = feedback_record(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -19,7 +19,7 @@ from .models import Assignment, ExtensionRequest
 from .workflow import Action
 
 
-def request_actions_for(*, help_request: HelpRequest, user: AbstractBaseUser) -> list[Action]:
+def request_actions_for(*, help_request: HelpRequest, user: User | AnonymousUser) -> list[Action]:
     """The actions `user` may take on `help_request` right now (the change view's buttons)."""
     ctx = workflow.context_load(help_request=help_request, actor=user)
     return workflow.actions_allowed(ctx=ctx)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -21,14 +21,14 @@ EXPORT = "export"
 
 
 def contact_access_record(
-    *, user: AbstractBaseUser, help_request: HelpRequest, ip_address: str | None, where: str = "admin"
+    *, user: User, help_request: HelpRequest, ip_address: str | None, where: str = "admin"
 ) -> ContactAccess:
     """Record that `user` was shown the full name and phone of `help_request`."""
     return ContactAccess.objects.create(user=user, request=help_request, ip_address=ip_address or None, where=where)
 
 
 def contact_accesses_record(
-    *, user: AbstractBaseUser, request_ids: list[int], ip_address: str | None, where: str
+    *, user: User, request_ids: list[int], ip_address: str | None, where: str
 ) -> list[ContactAccess]:
     """Record, in one statement, that `user` was shown the full contact details of these requests."""
     now = timezone.now()
@@ -39,7 +39,7 @@ def contact_accesses_record(
 
 
 def requests_export(
-    *, queryset: QuerySet[HelpRequest], user: AbstractBaseUser, ip_address: str | None, chunk: int = 500
+    *, queryset: QuerySet[HelpRequest], user: User, ip_address: str | None, chunk: int = 500
 ) -> Iterator[list]:
     """The rows of a request export, recording every full name and phone it shows (marked "export").
 

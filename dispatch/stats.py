@@ -108,8 +108,10 @@ class Figures:
     trend: list[tuple[dt.date, int, int]]  # (local day, received, resolved of those)
 
 
-def period_days(value: object) -> int:
+def period_days(value: str | None) -> int:
     """The period picker's value, or the default for anything else."""
+    if value is None:
+        return DEFAULT_PERIOD
     try:
         days = int(value)
     except (TypeError, ValueError):

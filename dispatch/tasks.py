@@ -10,6 +10,7 @@ the sweep, run by beat, is the source of truth.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
@@ -27,7 +28,7 @@ TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
 
 # Periodic sweeps: idempotent (safe to redeliver, hence acks_late), bounded in
 # time, retried a few times with backoff when the database blips.
-SWEEP_TASK_OPTIONS = {
+SWEEP_TASK_OPTIONS: dict[str, Any] = {
     "acks_late": True,
     "time_limit": 300,
     "soft_time_limit": 280,
@@ -100,7 +101,9 @@ def notifications_send_many_task(notification_ids: list[int]) -> int:
         elif notification.state == Notification.State.QUEUED and notification.attempts < MAX_ATTEMPTS:
             try:
                 notification_send_task.apply_async(
-                    args=[notification_id], countdown=_retry_countdown(notification.attempts)
+                    # celery-types asks for a tuple; Celery takes any sequence, and a list is what we always sent.
+                    args=[notification_id],  # type: ignore[arg-type]
+                    countdown=_retry_countdown(notification.attempts),
                 )
             except Exception:  # the broker is away: the row stays queued and the flush retries it
                 logger.warning("Could not queue the retry of notification %s", notification_id, exc_info=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
@@ -39,6 +40,8 @@ class CappedCountPaginator(Paginator):
     With a million requests an unfiltered count costs a sequential scan on every
     page view; past the cap, staff narrow the list with filters or search.
     """
+
+    object_list: QuerySet  # the admin's changelist pages a queryset, never a list
 
     @cached_property
     def count(self) -> int:

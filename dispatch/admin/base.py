@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
@@ -10,7 +14,20 @@ from django.http import Http404, HttpRequest
 from .. import access
 
 
-class ScopedAdminMixin:
+def admin_user(request: HttpRequest) -> User:
+    """`request.user` on an admin page, typed: `admin_view` lets only active staff users in."""
+    user = request.user
+    assert isinstance(user, User), "admin_view admits logged-in staff users only"
+    return user
+
+
+if TYPE_CHECKING:  # what the mixin is mixed into; a plain class at run time
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
+
+
+class ScopedAdminMixin(_ModelAdmin):
     """Rows that belong to a request are listed only where the user may see that request.
 
     `scope_ref` names the column holding the request id ("pk" for a proxy of

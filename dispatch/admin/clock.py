@@ -7,6 +7,9 @@ are narrowed to what the user may see by `dispatch.access` (ScopedAdminMixin).
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING, TypedDict
+
 from django.contrib import admin, messages
 from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 from django.http import HttpRequest
@@ -20,6 +23,13 @@ from requests_app.models import FINISHED_STATES, Deadline
 from ..models import LateRequest, Notification
 from ..notifications import notification_retry
 from .base import ScopedAdminMixin
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _FirstMissed(TypedDict):
+    first_missed_due: dt.datetime | None  # get_queryset's annotation
 
 
 @admin.register(LateRequest)
@@ -55,11 +65,11 @@ class LateRequestAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         return ("first_missed_due", "id")
 
     @admin.display(description=_("最早超时的截止时间"), ordering="first_missed_due")
-    def first_missed(self, obj: LateRequest) -> object:
+    def first_missed(self, obj: WithAnnotations[LateRequest, _FirstMissed]) -> object:
         return obj.first_missed_due
 
     @admin.display(description=_("已超时"))
-    def how_late(self, obj: LateRequest) -> str:
+    def how_late(self, obj: WithAnnotations[LateRequest, _FirstMissed]) -> str:
         if obj.first_missed_due is None:
             return "-"
         return duration_text(timezone.now() - obj.first_missed_due)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -12,8 +15,13 @@ from django.utils.translation import gettext
 
 from .. import access, dashboard, exports, stats
 
+if TYPE_CHECKING:  # what the mixin is mixed into; a plain class at run time
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
 
-class DashboardAdminMixin:
+
+class DashboardAdminMixin(_ModelAdmin):
     """Adds the dashboard's two URLs to a ModelAdmin (the request admin): `admin:dispatch_dashboard…`."""
 
     def dashboard_urls(self) -> list:
@@ -62,7 +70,7 @@ class DashboardAdminMixin:
             },
         )
 
-    def dashboard_export_view(self, request: HttpRequest, fmt: str) -> HttpResponse:
+    def dashboard_export_view(self, request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
         if fmt not in exports.FORMATS:
             raise Http404
         days, order = self._dashboard_params(request)

@@ -19,8 +19,9 @@ class UnitFilter(admin.SimpleListFilter):
         return list(Unit.objects.filter(is_active=True).values_list("pk", "name"))
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if str(self.value() or "").isdigit():
-            return selectors.requests_of_unit(queryset=queryset, unit_id=int(self.value()))
+        value = self.value()
+        if value is not None and value.isdigit():
+            return selectors.requests_of_unit(queryset=queryset, unit_id=int(value))
         return queryset
 
 
@@ -32,8 +33,9 @@ class TagFilter(admin.SimpleListFilter):
         return [("ji", _("急")), ("nan", _("难")), ("chou", _("愁")), ("pan", _("盼"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() in ("ji", "nan", "chou", "pan"):
-            return selectors.requests_with_tag(queryset=queryset, tag=self.value())
+        value = self.value()
+        if value in ("ji", "nan", "chou", "pan"):
+            return selectors.requests_with_tag(queryset=queryset, tag=value)
         return queryset
 
 

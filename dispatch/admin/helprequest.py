@@ -13,11 +13,20 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -36,9 +45,13 @@ from ..access import Role
 from ..feedback import feedback_record
 from ..forms import ACTION_FORMS, BulkHandOverForm
 from ..workflow import TransitionError
+from .base import admin_user
 from .dashboard import DashboardAdminMixin
 from .filters import LateFilter, TagFilter, UnitFilter
 from .inlines import AssignmentInline, AttachmentInline, EventInline, ExtensionRequestInline, FeedbackInline
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, WithAnnotations
 
 CITIZEN_FIELDS = (
     "ticket_number",
@@ -68,7 +81,15 @@ WORKFLOW_FIELDS = (
     "reopen_count",
 )
 
-NEXT_STEP = {
+
+class NextDue(TypedDict):
+    """The changelist queryset's annotation of the next open promise (read when `next_due_at` is set)."""
+
+    next_due_at: dt.datetime | None
+    next_due_kind: str
+
+
+NEXT_STEP: dict[str, StrOrPromise] = {
     State.SUBMITTED: _("待列单（交办员）"),
     State.LISTED: _("待交单（交办员）"),
     State.RETURNED: _("被退回，待重新交单（交办员）"),
@@ -138,7 +159,7 @@ class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
         context = {**(extra_context or {}), "workflow_actions": self._action_forms(request, obj)}
         if request.method == "GET" and access.contact_visible_to(help_request=obj, user=request.user):
             # The page will show the full name and phone: record who saw them.
-            services.contact_access_record(user=request.user, help_request=obj, ip_address=client_ip(request))
+            services.contact_access_record(user=admin_user(request), help_request=obj, ip_address=client_ip(request))
         return super().change_view(request, object_id, form_url, extra_context=context)
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None):
@@ -235,7 +256,8 @@ class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
         form = ACTION_FORMS[action](request.POST, prefix=action)
         if not form.is_valid():
             errors = "；".join(
-                f"{form.fields[f].label if f in form.fields else ''}{' '.join(e)}" for f, e in form.errors.items()
+                f"{form.fields[f].label if f in form.fields else ''}{' '.join(str(m) for m in e)}"
+                for f, e in form.errors.items()
             )
             self.message_user(request, gettext("未能提交：%(errors)s") % {"errors": errors}, messages.ERROR)
             return HttpResponseRedirect(change_url)
@@ -260,7 +282,7 @@ class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
 
     # Exports ---------------------------------------------------
 
-    def export_view(self, request: HttpRequest, fmt: str) -> HttpResponse:
+    def export_view(self, request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
         """The changelist's current filters and search, exported (scoped; contact masked unless allowed)."""
         if not self.has_view_permission(request):
             raise PermissionDenied  # as the changelist itself answers
@@ -268,7 +290,7 @@ class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
             raise Http404
         changelist = self.get_changelist_instance(request)
         queryset = changelist.get_queryset(request)
-        rows = services.requests_export(queryset=queryset, user=request.user, ip_address=client_ip(request))
+        rows = services.requests_export(queryset=queryset, user=admin_user(request), ip_address=client_ip(request))
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         return exports.export_response(
             fmt=fmt, filename=f"requests-{stamp}", header=dashboard.REQUEST_EXPORT_HEADER, rows=rows
@@ -289,13 +311,13 @@ class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
         return queryset.filter(ticket_number__in={term, term.upper()}), False
 
     @admin.display(description=_("下一步"))
-    def next_step(self, obj: HelpRequest) -> str:
+    def next_step(self, obj: HelpRequest) -> StrOrPromise:
         if getattr(obj, "has_pending_extension", False):
             return gettext("延期待审批（督办员）")
         return NEXT_STEP.get(obj.state, "—")
 
     @admin.display(description=_("时限"), ordering="next_due_at")
-    def time_left(self, obj: HelpRequest) -> str:
+    def time_left(self, obj: WithAnnotations[HelpRequest, NextDue]) -> str:
         due = getattr(obj, "next_due_at", None)
         if due is None or not obj.is_open:
             return "—"
@@ -354,6 +376,6 @@ class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
                 "opts": self.opts,
                 "form": form,
                 "requests": list(queryset.values_list("pk", "ticket_number", "title")[:500]),
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             },
         )

@@ -10,6 +10,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import User
+
 from requests_app.models import HelpRequest
 
 from ..access import Actor, Role, Scope
@@ -50,6 +52,24 @@ class Context:
     @property
     def actor_unit_ids(self) -> frozenset[int]:
         return self.scope.unit_ids
+
+    # The effects' view of the row the table's guards required: an action that
+    # uses the lead, the pending extension or a staff user is refused without one.
+
+    @property
+    def lead_required(self) -> Assignment:
+        assert self.lead is not None, "the guards require an active lead for this action"
+        return self.lead
+
+    @property
+    def extension_required(self) -> ExtensionRequest:
+        assert self.pending_extension is not None, "the guards require a pending extension for this action"
+        return self.pending_extension
+
+    @property
+    def staff_user(self) -> User:
+        assert isinstance(self.actor, User), "the guards grant this action to staff users only"
+        return self.actor
 
     @property
     def lead_unit_ids(self) -> frozenset[int]:

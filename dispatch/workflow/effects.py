@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 from requests_app.models import Category, Deadline, Feedback, HelpRequest, RequestType, State
 
 from .. import deadlines
-from ..access import Principal, Role
+from ..access import Role, actor_user
 from ..models import Assignment, ExtensionRequest, Unit
 from .context import Context, Outcome, TransitionError
 from .guards import current_feedback
@@ -34,7 +34,7 @@ def text(params: dict[str, Any], name: str, *, required: bool, what: str) -> str
 
 
 def lead_unit_name(ctx: Context) -> str:
-    return ctx.lead.unit.name if ctx.lead else ""
+    return ctx.lead_required.unit.name if ctx.lead else ""
 
 
 def do_list(ctx: Context, params: dict[str, Any]) -> Outcome:
@@ -79,8 +79,8 @@ def do_record_contact(ctx: Context, params: dict[str, Any]) -> Outcome:
         req.first_contact_at = ctx.now
         out.fields.add("first_contact_at")
     deadlines.deadlines_meet(help_request=req, kinds=[Deadline.Kind.CONTACT], at=ctx.now)
-    if Role.HANDLER in ctx.roles and ctx.lead and ctx.lead.unit_id in ctx.actor_unit_ids:
-        out.unit_name = ctx.lead.unit.name
+    if Role.HANDLER in ctx.roles and ctx.lead and ctx.lead_required.unit_id in ctx.actor_unit_ids:
+        out.unit_name = ctx.lead_required.unit.name
     return out
 
 
@@ -138,7 +138,7 @@ def do_hand_over(ctx: Context, params: dict[str, Any]) -> Outcome:
     for row in rows:
         row.request = req
         row.instructions = instructions
-        row.assigned_by = ctx.actor
+        row.assigned_by = ctx.staff_user
         row.assigned_at = ctx.now
     Assignment.objects.bulk_create(rows)
     message = gettext("已交办至 %(unit)s") % {"unit": lead.name}
@@ -152,16 +152,17 @@ def do_hand_over(ctx: Context, params: dict[str, Any]) -> Outcome:
 
 
 def do_accept(ctx: Context, params: dict[str, Any]) -> Outcome:
-    ctx.lead.accepted_at = ctx.now
-    ctx.lead.save(update_fields=["accepted_at"])
+    ctx.lead_required.accepted_at = ctx.now
+    ctx.lead_required.save(update_fields=["accepted_at"])
     return Outcome(
-        message=gettext("%(unit)s 已签收，正在办理") % {"unit": ctx.lead.unit.name}, unit_name=ctx.lead.unit.name
+        message=gettext("%(unit)s 已签收，正在办理") % {"unit": ctx.lead_required.unit.name},
+        unit_name=ctx.lead_required.unit.name,
     )
 
 
 def do_return(ctx: Context, params: dict[str, Any]) -> Outcome:
     reason = text(params, "reason", required=True, what=gettext("退单理由"))
-    lead = ctx.lead
+    lead = ctx.lead_required
     # returned_at on the lead assignment is what counts the return against the unit.
     lead.returned_at = ctx.now
     lead.return_reason = reason
@@ -207,24 +208,24 @@ def do_request_extension(ctx: Context, params: dict[str, Any]) -> Outcome:
         raise TransitionError(gettext("延长时间应为1到168小时"))
     ext = ExtensionRequest.objects.create(
         request=ctx.help_request,
-        unit=ctx.lead.unit,
+        unit=ctx.lead_required.unit,
         hours=hours,
         reason=reason,
-        requested_by=ctx.actor,
+        requested_by=ctx.staff_user,
         requested_at=ctx.now,
     )
     return Outcome(
         message=gettext("申请延期%(hours)s小时，待督办员审批") % {"hours": hours},
         note=reason,
-        unit_name=ctx.lead.unit.name,
+        unit_name=ctx.lead_required.unit.name,
         data={"extension": ext.pk, "hours": hours},
     )
 
 
 def decide_extension(ctx: Context, params: dict[str, Any], *, approve: bool) -> ExtensionRequest:
-    ext = ctx.pending_extension
+    ext = ctx.extension_required
     ext.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REFUSED
-    ext.decided_by = ctx.actor
+    ext.decided_by = ctx.staff_user
     ext.decided_at = ctx.now
     ext.decision_note = text(params, "note", required=not approve, what=gettext("不批准的理由"))
     ext.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
@@ -313,7 +314,7 @@ def do_feedback(ctx: Context, params: dict[str, Any], *, channel: str) -> Outcom
         rating=rating,
         comment=comment,
         channel=channel,
-        recorded_by=None if isinstance(ctx.actor, Principal) else ctx.actor,
+        recorded_by=actor_user(ctx.actor),
         created_at=ctx.now,
     )
     deadlines.deadlines_meet(help_request=req, kinds=[Deadline.Kind.FEEDBACK], at=ctx.now)

@@ -32,7 +32,7 @@ from requests_app.models import Event, HelpRequest, State
 from requests_app.open311.services import webhooks_enqueue_for_event
 
 from .. import notifications
-from ..access import Actor, Principal, Role, scope_of
+from ..access import Actor, Principal, Role, actor_user, scope_of
 from ..models import Assignment, ExtensionRequest
 from .context import Context, TransitionError, UnitScope
 from .table import ACTIONS, ACTIONS_BY_NAME, Action
@@ -86,7 +86,10 @@ def actions_allowed(*, ctx: Context) -> list[Action]:
 def actor_label(actor: Actor) -> str:
     if isinstance(actor, Principal):
         return actor.label
-    return (actor.get_full_name() or actor.get_username())[:80]
+    user = actor_user(actor)
+    if user is None:  # anonymous: holds no role, so no action is applied for it
+        return actor.get_username()
+    return (user.get_full_name() or actor.get_username())[:80]
 
 
 def transition_apply(
@@ -127,7 +130,7 @@ def transition_apply(
                 kind=spec.event_kind,
                 from_state=from_state,
                 to_state=help_request.state,
-                actor=None if isinstance(actor, Principal) else actor,
+                actor=actor_user(actor),
                 actor_label=actor_label(actor),
                 unit_name=outcome.unit_name[:80],
                 message=outcome.message[:200],

@@ -7,6 +7,8 @@ Everything goes through the real services, so the demo timeline is genuine.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
@@ -15,6 +17,9 @@ from dispatch.models import Unit, UnitMembership
 from dispatch.workflow import transition_apply
 from requests_app.models import Category, District, HelpRequest
 from requests_app.services import request_submit
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 DEMO_PASSWORD = "yibang-demo-2026"
 DEMO_USERS = [
@@ -92,7 +97,7 @@ class Command(BaseCommand):
                 ["list", "hand_over", "accept", "resolve", "close"],
             ),
         ]
-        params = {
+        params: dict[str, tuple[User, dict[str, Any]]] = {
             "list": (dispatcher, {}),
             "hand_over": (dispatcher, {"unit": jinshui}),
             "accept": (handler, {}),

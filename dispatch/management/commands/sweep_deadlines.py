@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
@@ -16,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=500)
         parser.add_argument("--no-flush", action="store_true", help="do not send queued notifications")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         now = timezone.now()
         result = deadlines_sweep(now=now, batch_size=options["batch_size"])
         self.stdout.write(
