@@ -1,0 +1,146 @@
+"""The help request (求助件), its states and its ticket counter."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from ..crypto import EncryptedTextField
+from .catalog import Category, District
+
+
+class TicketCounter(models.Model):
+    """Per-day counter behind ticket numbers; bumped with one atomic upsert."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("编号计数")
+        verbose_name_plural = pgettext_lazy("plural", "编号计数")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
+
+class State(models.TextChoices):
+    """Workflow states. The allowed moves between them live in dispatch.workflow."""
+
+    SUBMITTED = "submitted", _("已提交")
+    LISTED = "listed", _("已列单")
+    HANDED_OVER = "handed_over", _("已交办")
+    ACCEPTED = "accepted", _("办理中")
+    RETURNED = "returned", _("已退回")
+    RESOLVED = "resolved", _("已办结")
+    REOPENED = "reopened", _("重办")
+    CLOSED = "closed", _("已销号")
+    INVALID = "invalid", _("无效")
+    DUPLICATE = "duplicate", _("重复")
+
+
+# State groups every figure, filter and rule uses (one definition, here):
+# OPEN: someone must still act before the request is resolved.
+OPEN_STATES = frozenset(
+    {State.SUBMITTED, State.LISTED, State.HANDED_OVER, State.ACCEPTED, State.RETURNED, State.REOPENED}
+)
+# FINISHED: nobody needs to act any more (a missed promise stays on record).
+FINISHED_STATES = frozenset({State.CLOSED, State.INVALID, State.DUPLICATE})
+# "解决事项": resolved, whether closed out yet or not.
+RESOLVED_STATES = frozenset({State.RESOLVED, State.CLOSED})
+
+
+class Urgency(models.TextChoices):
+    URGENT = "urgent", _("紧急")
+    NORMAL = "normal", _("一般")
+
+
+class RequestType(models.TextChoices):
+    CONSULT = "consult", _("咨询")
+    HELP = "help", _("求助")
+    COMPLAINT = "complaint", _("投诉")
+    REPORT = "report", _("举报")
+    SUGGESTION = "suggestion", _("建议")
+
+
+class HelpRequest(models.Model):
+    """A citizen's help request (求助件), identified publicly by its ticket number."""
+
+    ticket_number = models.CharField(_("编号"), max_length=24, unique=True)
+    # Idempotency key from the form: a double click or a resubmitted POST maps
+    # to the same request instead of creating a second one.
+    submit_token = models.UUIDField(_("提交令牌"), unique=True, null=True, blank=True, editable=False)
+
+    # --- What the citizen submitted (never edited afterwards) ---
+    category_claimed = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="+", verbose_name=_("市民所选类别")
+    )
+    urgency_claimed = models.CharField(_("市民所选紧急程度"), max_length=8, choices=Urgency.choices)
+    district = models.ForeignKey(District, on_delete=models.PROTECT, verbose_name=_("所在区县(市)"))
+    # Personal data is encrypted at rest (requests_app.crypto); the phone's
+    # keyed hash keeps "find by phone" an indexed equality lookup.
+    name = EncryptedTextField(_("姓名"))
+    phone = EncryptedTextField(_("联系电话"))
+    phone_hash = models.CharField(_("电话指纹"), max_length=64, db_index=True, editable=False, default="")
+    address = EncryptedTextField(_("地址"), blank=True)
+    title = models.CharField(_("标题"), max_length=60)
+    content = models.TextField(_("求助内容"), max_length=2000)
+
+    # --- Triage (staff) ---
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, verbose_name=_("类别"))
+    is_urgent = models.BooleanField(_("急"), default=False, help_text=_("紧急：3小时内落实解决"))
+    tag_nan = models.BooleanField(_("难"), default=False)
+    tag_chou = models.BooleanField(_("愁"), default=False)
+    tag_pan = models.BooleanField(_("盼"), default=False)
+    request_type = models.CharField(_("诉求类型"), max_length=16, choices=RequestType.choices, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates", verbose_name=_("重复于")
+    )
+
+    # --- Workflow ---
+    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.SUBMITTED)
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+    first_contact_at = models.DateTimeField(_("首次联系时间"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("督办时间"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("匿名化时间"), null=True, blank=True)
+    extensions_used = models.PositiveSmallIntegerField(_("已延期次数"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+
+    class Meta:
+        verbose_name = _("求助件")
+        verbose_name_plural = pgettext_lazy("plural", "求助件")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="req_created_idx"),
+            models.Index(fields=["state", "-created_at"], name="req_state_created_idx"),
+            models.Index(fields=["district", "-created_at"], name="req_district_created_idx"),
+            models.Index(fields=["category", "-created_at"], name="req_category_created_idx"),
+            models.Index(fields=["escalated_at"], name="req_escalated_idx", condition=Q(escalated_at__isnull=False)),
+            # Holds every column the public totals read (selectors.public_totals), so
+            # counting a million requests is an index-only scan of a narrow index
+            # instead of a scan of the wide table (≈2x faster at 1M rows).
+            models.Index(fields=["state", "is_urgent", "tag_nan", "tag_chou", "tag_pan", "id"], name="req_totals_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=State.values), name="req_state_valid"),
+            models.CheckConstraint(condition=Q(urgency_claimed__in=Urgency.values), name="req_urgency_valid"),
+            models.CheckConstraint(
+                condition=Q(request_type="") | Q(request_type__in=RequestType.values), name="req_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=State.DUPLICATE) | Q(duplicate_of__isnull=False),
+                name="req_duplicate_has_main",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.ticket_number
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in FINISHED_STATES
