@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from .. import services as request_services
 from ..models import ApiClient, ApiSubmission, Event, WebhookDelivery
-from . import selectors
+from . import hosts, selectors
 from .serialize import iso, service_request_dict
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,11 @@ USER_AGENT = "Yibang-Open311-Webhook/1"
 
 
 def api_client_create(*, name: str, webhook_url: str = "") -> tuple[ApiClient, str]:
-    """Create a client and return it with its key, the only time the key exists in clear."""
+    """Create a client and return it with its key, the only time the key exists in clear.
+
+    Raises ValidationError (nothing saved) when `webhook_url` does not reach a public address.
+    """
+    hosts.validate_webhook_url(webhook_url)
     key = secrets.token_urlsafe(32)
     client = ApiClient.objects.create(
         name=name,
