@@ -5,15 +5,17 @@ still go through the real resolver (no network: they need no lookup).
 """
 
 import socket
+import ssl
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from requests_app.models import ApiClient
+from requests_app.models import ApiClient, State
 from requests_app.open311 import services
 from requests_app.tests.factories import category, district
 from requests_app.tests.open311_helpers import make_client
+from requests_app.tests.test_open311_webhooks import Receiver, transition
 
 pytestmark = pytest.mark.django_db
 
@@ -158,6 +160,100 @@ def test_admin_refuses_internal_callback_urls_on_add_and_change(admin_client_log
     assert client.webhook_url == "https://hooks.example.com/a"
 
 
+# --- delivery time ----------------------------------------------------------
+
+
+def test_delivery_to_a_name_that_now_resolves_to_loopback_is_refused_without_connecting(
+    monkeypatch, silent_listener, settings
+):
+    settings.OPEN311_WEBHOOK_MAX_ATTEMPTS = 6
+    port = silent_listener.port
+    dns = FakeDNS(monkeypatch, hooks_example_com=[PUBLIC_IP])
+    req, _ = api_request_for(f"http://hooks.example.com:{port}/hook")
+    _, [delivery] = transition(req, State.LISTED)
+    dns.names["hooks.example.com"] = ["127.0.0.1"]  # DNS rebinding after the save
+    result = services.webhook_delivery_attempt(delivery_id=delivery.pk)
+    assert silent_listener.connections() == 0
+    assert result.state == "failed" and result.next_attempt_at is None
+    assert result.last_status is None and result.last_error == "回调地址不被允许"
+    assert result.attempt_log[-1]["error"] == "回调地址不被允许"
+    # Not retried: the sweep does not pick it up again.
+    assert services.webhooks_requeue_due() == []
+
+
+def test_delivery_refused_when_any_address_is_internal(monkeypatch, silent_listener):
+    port = silent_listener.port
+    dns = FakeDNS(monkeypatch, hooks_example_com=[PUBLIC_IP])
+    req, _ = api_request_for(f"http://hooks.example.com:{port}/hook")
+    _, [delivery] = transition(req, State.LISTED)
+    dns.names["hooks.example.com"] = [PUBLIC_IP, "127.0.0.1"]
+    result = services.webhook_delivery_attempt(delivery_id=delivery.pk)
+    assert result.state == "failed" and result.last_error == "回调地址不被允许"
+    assert silent_listener.connections() == 0
+
+
+def test_delivery_refused_for_ipv4_mapped_ipv6(monkeypatch, silent_listener):
+    port = silent_listener.port
+    dns = FakeDNS(monkeypatch, hooks_example_com=[PUBLIC_IP])
+    req, _ = api_request_for(f"http://hooks.example.com:{port}/hook")
+    _, [delivery] = transition(req, State.LISTED)
+    dns.names["hooks.example.com"] = ["::ffff:127.0.0.1"]
+    result = services.webhook_delivery_attempt(delivery_id=delivery.pk)
+    assert result.state == "failed" and result.last_error == "回调地址不被允许"
+    assert silent_listener.connections() == 0
+
+
+def test_a_url_stored_before_the_rule_is_refused_at_delivery(silent_listener):
+    port = silent_listener.port
+    req, client = api_request_for("")
+    ApiClient.objects.filter(pk=client.pk).update(webhook_url=f"http://127.0.0.1:{port}/")  # saved before the fix
+    _, [delivery] = transition(req, State.LISTED)
+    result = services.webhook_delivery_attempt(delivery_id=delivery.pk)
+    assert result.state == "failed" and result.last_error == "回调地址不被允许"
+    assert str(port) not in result.last_error
+    assert silent_listener.connections() == 0
+
+
+def test_allowed_network_lets_an_intranet_receiver_through_on_the_vetted_address(monkeypatch, settings):
+    settings.OPEN311_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    receiver = Receiver()
+    try:
+        port = receiver.server.server_address[1]
+        dns = FakeDNS(monkeypatch, grid_intranet_example=["127.0.0.1"])
+        req, _ = api_request_for(f"http://grid.intranet.example:{port}/hook?src=yibang")
+        _, [delivery] = transition(req, State.LISTED)
+        dns.lookups.clear()
+        result = services.webhook_delivery_attempt(delivery_id=delivery.pk)
+        assert result.state == "delivered" and result.last_status == 200
+        # One lookup, then the connection went to the vetted address with the original Host header.
+        assert dns.lookups == ["grid.intranet.example"]
+        [call] = receiver.received
+        assert call["headers"]["Host"] == f"grid.intranet.example:{port}"
+    finally:
+        receiver.close()
+
+
+def test_allowed_network_does_not_open_other_ranges(settings, silent_listener):
+    settings.OPEN311_WEBHOOK_ALLOWED_NETWORKS = ["10.20.0.0/16"]
+    with pytest.raises(ValidationError):
+        make_client(webhook_url="http://127.0.0.1:6379/")
+    make_client(name="内网系统", webhook_url="http://10.20.3.4/hook")
+
+
+def test_redirects_are_not_followed(monkeypatch, settings):
+    settings.OPEN311_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    receiver = Receiver()
+    try:
+        receiver.answers = [302]
+        req, _ = api_request_for(receiver.url)
+        _, [delivery] = transition(req, State.LISTED)
+        result = services.webhook_delivery_attempt(delivery_id=delivery.pk)
+        assert result.state == "pending" and result.last_status == 302
+        assert len(receiver.received) == 1
+    finally:
+        receiver.close()
+
+
 # --- the rule itself ---------------------------------------------------------
 
 
@@ -203,3 +299,26 @@ def test_address_rule_with_allowed_networks(settings):
     assert hosts.address_allowed("::ffff:127.0.0.1")  # the same host, in its mapped form
     assert hosts.address_allowed("fd12::1")
     assert not hosts.address_allowed("10.0.0.1")
+
+
+def test_https_connection_uses_the_hostname_for_sni_and_the_vetted_address(monkeypatch):
+    from requests_app.open311 import hosts
+
+    connected = []
+
+    class FakeContext(ssl.SSLContext):
+        def wrap_socket(self, sock, server_hostname=None):
+            connected.append(("tls", server_hostname))
+            return sock
+
+    def fake_create_connection(address, timeout=None, source_address=None):
+        connected.append(("tcp", address))
+        return socket.socket()
+
+    monkeypatch.setattr(socket, "create_connection", fake_create_connection)
+    conn = hosts.VettedHTTPSConnection(
+        "hooks.example.com", 8443, addresses=["93.184.215.14"], context=FakeContext(ssl.PROTOCOL_TLS_CLIENT)
+    )
+    conn.connect()
+    conn.sock.close()
+    assert connected == [("tcp", ("93.184.215.14", 8443)), ("tls", "hooks.example.com")]
