@@ -333,6 +333,10 @@ OPEN311_WEBHOOK_MAX_ATTEMPTS = env.int("OPEN311_WEBHOOK_MAX_ATTEMPTS", default=6
 # Backoff between attempts: base, 3x base, 9x base ... (30 s to 40 min by default).
 OPEN311_WEBHOOK_RETRY_SECONDS = env.int("OPEN311_WEBHOOK_RETRY_SECONDS", default=30)
 OPEN311_WEBHOOK_SWEEP_SECONDS = env.int("OPEN311_WEBHOOK_SWEEP_SECONDS", default=30)
+# Callback URLs must resolve to public addresses only (checked on save and at every
+# delivery; loopback, private, link-local, multicast, reserved ... are refused).
+# A comma-separated CIDR list lets an intranet range through, e.g. "10.20.0.0/16,fd00:1::/64".
+OPEN311_WEBHOOK_ALLOWED_NETWORKS = env.list("OPEN311_WEBHOOK_ALLOWED_NETWORKS", default=[])
 
 # --- Email / SMS ----------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

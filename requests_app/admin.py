@@ -7,17 +7,28 @@ is stored. Actions loop through the services, never QuerySet.update().
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from .models import ApiClient, WebhookDelivery
-from .open311 import services
+from .open311 import hosts, services
+
+
+class ApiClientForm(forms.ModelForm):
+    """The admin builds the fields (its formfield_overrides apply); this adds the address check."""
+
+    def clean_webhook_url(self) -> str:
+        url = self.cleaned_data.get("webhook_url", "")
+        hosts.validate_webhook_url(url)  # resolved now; deliveries check again
+        return url
 
 
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
+    form = ApiClientForm
     list_display = ("name", "key_prefix", "created_at", "revoked_at", "webhook_url")
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     search_fields = ("name", "key_prefix")

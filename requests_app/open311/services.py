@@ -8,6 +8,9 @@
   (`webhooks_requeue_due`, run by beat) sends what the queue missed.
 - `webhook_delivery_attempt` is idempotent: it locks the row, and a delivered,
   failed or cancelled row (or one whose next attempt is not due) is left alone.
+- Callback URLs must reach public addresses (`hosts.vet`): checked when a
+  client is saved and again at every delivery, which connects to the vetted
+  address. A refused delivery fails for good with a generic error.
 """
 
 from __future__ import annotations
@@ -15,11 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import secrets
-import urllib.error
-import urllib.request
 import uuid
 
 from django.conf import settings
@@ -30,17 +32,23 @@ from django.utils.crypto import salted_hmac
 from .. import services as request_services
 from ..models import ApiClient, ApiSubmission, Event, WebhookDelivery
 from ..public import status_for_state
-from . import selectors
+from . import hosts, selectors
 from .serialize import iso, service_request_dict
 
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Yibang-Signature"
 USER_AGENT = "Yibang-Open311-Webhook/1"
+# Recorded when the callback address is refused at delivery: says nothing about the address or its ports.
+REFUSED_ERROR = "回调地址不被允许"
 
 
 def api_client_create(*, name: str, webhook_url: str = "") -> tuple[ApiClient, str]:
-    """Create a client and return it with its key, the only time the key exists in clear."""
+    """Create a client and return it with its key, the only time the key exists in clear.
+
+    Raises ValidationError (nothing saved) when `webhook_url` does not reach a public address.
+    """
+    hosts.validate_webhook_url(webhook_url)
     key = secrets.token_urlsafe(32)
     client = ApiClient.objects.create(
         name=name,
@@ -161,28 +169,38 @@ def webhook_signature(*, secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # A redirect would turn the POST into a GET without the body: count it as a failure.
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
+class WebhookRefused(Exception):
+    """The callback address is not allowed (anymore): do not send, do not retry."""
 
 
 def _post(*, url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
-    """POST and return (status, error); status is None when no HTTP answer came back."""
-    if not url.startswith(("http://", "https://")):
-        return None, "unsupported URL scheme"
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - scheme checked
+    """POST and return (status, error); status is None when no HTTP answer came back.
+
+    The host is resolved and vetted here, and the connection goes to the vetted
+    address (Host header and TLS name from the URL). Redirects are not followed:
+    a 3xx is a failure like any other non-2xx. Raises WebhookRefused when the
+    address is not allowed, before any connection is made.
+    """
     try:
-        with _opener.open(request, timeout=settings.OPEN311_WEBHOOK_TIMEOUT_SECONDS) as response:
-            response.read(1024)
+        target = hosts.vet(url)
+    except hosts.WebhookAddressRefused as exc:
+        if exc.code == "unresolved":
+            return None, str(exc.message)  # DNS may come back: retry later
+        raise WebhookRefused from exc
+    connection = hosts.connection_for(target, timeout=settings.OPEN311_WEBHOOK_TIMEOUT_SECONDS)
+    try:
+        connection.request("POST", target.path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read(1024)
+        if 200 <= response.status < 300:
             return response.status, ""
-    except urllib.error.HTTPError as exc:
-        return exc.code, f"HTTP {exc.code}"
-    except OSError as exc:  # URLError, timeouts, refused connections
-        return None, str(getattr(exc, "reason", exc))[:300]
+        return response.status, f"HTTP {response.status}"
+    except http.client.HTTPException as exc:  # not an HTTP answer
+        return None, f"invalid HTTP response ({type(exc).__name__})"
+    except OSError as exc:  # timeouts, refused connections, TLS errors
+        return None, str(exc)[:300]
+    finally:
+        connection.close()
 
 
 def webhook_backoff(*, attempts: int) -> dt.timedelta:
@@ -227,13 +245,20 @@ def webhook_delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None
             "X-Yibang-Delivery": str(delivery.pk),
             "X-Yibang-Event": str(delivery.event_id),
         }
-        status, error = _post(url=delivery.url, body=body, headers=headers)
+        refused = False
+        try:
+            status, error = _post(url=delivery.url, body=body, headers=headers)
+        except WebhookRefused:
+            refused, status, error = True, None, REFUSED_ERROR
         finished = timezone.now()
         delivery.attempts += 1
         delivery.last_status = status
         delivery.last_error = error
         delivery.attempt_log = [*delivery.attempt_log, {"at": iso(finished), "status": status, "error": error}]
-        if status is not None and 200 <= status < 300:
+        if refused:
+            delivery.state = WebhookDelivery.DeliveryState.FAILED
+            delivery.next_attempt_at = None
+        elif status is not None and 200 <= status < 300:
             delivery.state = WebhookDelivery.DeliveryState.DELIVERED
             delivery.delivered_at = finished
             delivery.next_attempt_at = None
@@ -253,7 +278,9 @@ def webhook_delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None
                 "next_attempt_at",
             ]
         )
-    if delivery.state == WebhookDelivery.DeliveryState.FAILED:
+    if refused:
+        logger.warning("webhook delivery %s refused: the callback address is not public", delivery.pk)
+    elif delivery.state == WebhookDelivery.DeliveryState.FAILED:
         logger.warning("webhook delivery %s failed after %s attempts", delivery.pk, delivery.attempts)
     return delivery
 

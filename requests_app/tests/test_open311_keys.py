@@ -49,7 +49,8 @@ def admin_client_logged_in(client):
     return client
 
 
-def test_admin_creates_a_client_and_shows_the_key_once(admin_client_logged_in):
+def test_admin_creates_a_client_and_shows_the_key_once(admin_client_logged_in, settings):
+    settings.OPEN311_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]  # the intranet receiver below
     response = admin_client_logged_in.post(
         "/admin/requests_app/apiclient/add/",
         {"name": "网格化管理系统", "webhook_url": "http://127.0.0.1:9/hook"},

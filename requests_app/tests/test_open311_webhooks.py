@@ -1,6 +1,8 @@
 """Webhooks: the outbox row per state change, signed delivery exactly once, retries, revocation.
 
-A tiny HTTP receiver runs on 127.0.0.1 in a thread (loopback only, ever).
+A tiny HTTP receiver runs on 127.0.0.1 in a thread (loopback only, ever). Loopback
+is not a public address, so these tests let 127.0.0.0/8 through with the
+OPEN311_WEBHOOK_ALLOWED_NETWORKS setting (test_open311_webhook_hosts.py tests the rule).
 """
 
 import datetime as dt
@@ -20,6 +22,11 @@ from requests_app.tests.factories import HelpRequestFactory, category, district
 from requests_app.tests.open311_helpers import make_client, move, post_data
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _loopback_receiver_allowed(settings):
+    settings.OPEN311_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
 
 
 class Receiver:
