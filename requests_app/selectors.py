@@ -54,9 +54,7 @@ def public_requests_qs() -> QuerySet[HelpRequest]:
         last_public_at=Subquery(latest.values("created_at")[:1]),
         agency=Subquery(latest.filter(to_state=State.HANDED_OVER).values("unit_name")[:1]),
         expected_at=Subquery(
-            Deadline.objects.filter(request=OuterRef("pk"), met_at__isnull=True, waived_at__isnull=True)
-            .order_by("due_at", "id")
-            .values("due_at")[:1]
+            Deadline.objects.filter(request=OuterRef("pk")).open().order_by("due_at", "id").values("due_at")[:1]
         ),
         public_updated_at=Coalesce("last_public_at", F("updated_at")),
     )

@@ -77,8 +77,10 @@ def test_open311_keyless_outputs_carry_only_system_texts_and_the_redacted_title(
     _assert_keyless(xml.content.decode())
 
 
-def test_webhook_payload_follows_the_keyless_rule():
-    api_client, _ = make_client(name="网格化管理系统", webhook_url="http://hooks.example.org/yibang")
+def test_webhook_payload_follows_the_keyless_rule(settings):
+    # A receiver on this machine, let through as an intranet range (callback hosts must resolve).
+    settings.OPEN311_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    api_client, _ = make_client(name="网格化管理系统", webhook_url="http://127.0.0.1:9/yibang")
     cleaned = {
         "category": category(),
         "urgency": "normal",
