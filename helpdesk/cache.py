@@ -86,8 +86,9 @@ class SharedFileCache(FileBasedCache):
 
     @contextlib.contextmanager
     def _counters_locked(self) -> Iterator[None]:
-        self._createdir()
-        with open(os.path.join(self._dir, self._LOCK_NAME), "ab") as lock_file:
+        # FileBasedCache's own directory helpers (private in Django, absent from django-stubs).
+        self._createdir()  # type: ignore[attr-defined]
+        with open(os.path.join(self._dir, self._LOCK_NAME), "ab") as lock_file:  # type: ignore[attr-defined]
             locks.lock(lock_file, locks.LOCK_EX)
             try:
                 yield
