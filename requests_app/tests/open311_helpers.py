@@ -8,6 +8,24 @@ def make_client(name="正观新闻APP", webhook_url=""):
     return services.api_client_create(name=name, webhook_url=webhook_url)
 
 
+def api_request_for(url):
+    """(request, client): a request the grid system submitted through the API, its webhook at `url`."""
+    from requests_app.tests.factories import category, district
+
+    client, _ = make_client(name="网格化管理系统", webhook_url=url)
+    data = {
+        "category": category(),
+        "urgency": "normal",
+        "district": district(),
+        "name": "张三",
+        "phone": "13812345678",
+        "address": "",
+        "title": "小区停水三天",
+        "content": "我们小区从周一开始停水，至今没有恢复。",
+    }
+    return services.service_request_create(client=client, data=data).request, client
+
+
 def post_data(key, **overrides):
     data = {
         "api_key": key,

@@ -13,8 +13,7 @@ from django.core.exceptions import ValidationError
 
 from requests_app.models import ApiClient, State
 from requests_app.open311 import services
-from requests_app.tests.factories import category, district
-from requests_app.tests.open311_helpers import make_client
+from requests_app.tests.open311_helpers import api_request_for, make_client
 from requests_app.tests.test_open311_webhooks import Receiver, transition
 
 pytestmark = pytest.mark.django_db
@@ -91,21 +90,6 @@ def silent_listener():
     listener = SilentListener()
     yield listener
     listener.sock.close()
-
-
-def api_request_for(url):
-    client, _ = make_client(name="网格化管理系统", webhook_url=url)
-    data = {
-        "category": category(),
-        "urgency": "normal",
-        "district": district(),
-        "name": "张三",
-        "phone": "13812345678",
-        "address": "",
-        "title": "小区停水三天",
-        "content": "我们小区从周一开始停水，至今没有恢复。",
-    }
-    return services.service_request_create(client=client, data=data).request, client
 
 
 # --- save time --------------------------------------------------------------

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from requests_app.models import HelpRequest, State, WebhookDelivery
 from requests_app.open311 import services
-from requests_app.tests.factories import HelpRequestFactory, category, district
-from requests_app.tests.open311_helpers import make_client, move, post_data
+from requests_app.tests.factories import HelpRequestFactory
+from requests_app.tests.open311_helpers import api_request_for, make_client, move, post_data
 
 pytestmark = pytest.mark.django_db
 
@@ -67,19 +67,7 @@ def receiver():
 @pytest.fixture
 def api_request(receiver):
     """A request the grid system submitted through the API, with its client (webhook registered)."""
-    client, key = make_client(name="网格化管理系统", webhook_url=receiver.url)
-    cleaned = {
-        "category": category(),
-        "urgency": "normal",
-        "district": district(),
-        "name": "张三",
-        "phone": "13812345678",
-        "address": "",
-        "title": "小区停水三天",
-        "content": "我们小区从周一开始停水，至今没有恢复。",
-    }
-    submission = services.service_request_create(client=client, data=cleaned)
-    return submission.request, client
+    return api_request_for(receiver.url)
 
 
 def transition(req, to_state, **kwargs):
