@@ -105,7 +105,7 @@ GENERATE = [
 ]
 
 
-def _timed(label: str, fn):  # noqa: ANN001, ANN202
+def _timed(label: str, fn):
     start = time.perf_counter()
     result = fn()
     print(f"{label:<52} {1000 * (time.perf_counter() - start):8.0f} ms")
@@ -182,7 +182,7 @@ def main() -> None:
             print("   ", line)
 
 
-def get_or_create_supervisor(factory):  # noqa: ANN001, ANN201
+def get_or_create_supervisor(factory):
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.filter(username="bench-supervisor").first()

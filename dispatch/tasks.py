@@ -66,7 +66,7 @@ def notifications_flush_task() -> int:
     retry_backoff_max=300,
     retry_jitter=True,
 )
-def notification_send_task(self, notification_id: int) -> str | None:  # noqa: ANN001
+def notification_send_task(self, notification_id: int) -> str | None:
     """Send one notification; retry with backoff while its channel fails (the outbox counts attempts)."""
     notification = notification_send(notification_id=notification_id)
     if notification is None:

@@ -21,14 +21,14 @@ class YibangAdminSite(OTPAdminSite):
         super().__init__(name)
 
     @property
-    def login_form(self):  # noqa: ANN201 - chosen per request from the setting
+    def login_form(self):
         return OTPAdminAuthenticationForm if settings.STAFF_2FA else AdminAuthenticationForm
 
     @property
-    def login_template(self):  # noqa: ANN201
+    def login_template(self):
         return "otp/admin111/login.html" if settings.STAFF_2FA else None
 
-    def has_permission(self, request) -> bool:  # noqa: ANN001
+    def has_permission(self, request) -> bool:
         if settings.STAFF_2FA:
             return super().has_permission(request)
         return AdminSite.has_permission(self, request)

@@ -36,29 +36,29 @@ _DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 class ResilientRedisCache(RedisCache):
-    def _degrade(self, operation: str, fallback):  # noqa: ANN001, ANN202
+    def _degrade(self, operation: str, fallback):
         logger.warning("cache unavailable during %s; carrying on without it", operation, exc_info=True)
         return fallback
 
-    def add(self, key, value, timeout=None, version=None):  # noqa: ANN001, ANN201
+    def add(self, key, value, timeout=None, version=None):
         try:
             return super().add(key, value, timeout, version)
         except _DOWN:
             return self._degrade("add", False)
 
-    def get(self, key, default=None, version=None):  # noqa: ANN001, ANN201
+    def get(self, key, default=None, version=None):
         try:
             return super().get(key, default, version)
         except _DOWN:
             return self._degrade("get", default)
 
-    def set(self, key, value, timeout=None, version=None):  # noqa: ANN001, ANN201
+    def set(self, key, value, timeout=None, version=None):
         try:
             return super().set(key, value, timeout, version)
         except _DOWN:
             return self._degrade("set", None)
 
-    def incr(self, key, delta=1, version=None):  # noqa: ANN001, ANN201
+    def incr(self, key, delta=1, version=None):
         try:
             return super().incr(key, delta, version)
         except _DOWN:
@@ -66,13 +66,13 @@ class ResilientRedisCache(RedisCache):
             # RATELIMIT_FAIL_OPEN, lets the request through.
             return self._degrade("incr", None)
 
-    def delete(self, key, version=None):  # noqa: ANN001, ANN201
+    def delete(self, key, version=None):
         try:
             return super().delete(key, version)
         except _DOWN:
             return self._degrade("delete", False)
 
-    def clear(self):  # noqa: ANN201
+    def clear(self):
         try:
             return super().clear()
         except _DOWN:
@@ -95,11 +95,11 @@ class SharedFileCache(FileBasedCache):
             finally:
                 locks.unlock(lock_file)
 
-    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):  # noqa: ANN001, ANN201
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         with self._counters_locked():
             return super().add(key, value, timeout, version)
 
-    def incr(self, key, delta=1, version=None):  # noqa: ANN001, ANN201
+    def incr(self, key, delta=1, version=None):
         # The file keeps its expiry: read it back and write the new value with the time that is left.
         with self._counters_locked():
             try:

@@ -37,7 +37,7 @@ class ApiClientAdmin(admin.ModelAdmin):
     actions = ("revoke",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
-    def save_model(self, request: HttpRequest, obj: ApiClient, form, change: bool) -> None:  # noqa: ANN001
+    def save_model(self, request: HttpRequest, obj: ApiClient, form, change: bool) -> None:
         if change:
             obj.save(update_fields=["name", "webhook_url"])
             return
@@ -55,7 +55,7 @@ class ApiClientAdmin(admin.ModelAdmin):
         return False  # revoke instead: the client's submissions and deliveries keep pointing at it
 
     @admin.action(description=_("停用所选客户端的接口密钥"))
-    def revoke(self, request: HttpRequest, queryset) -> None:  # noqa: ANN001
+    def revoke(self, request: HttpRequest, queryset) -> None:
         count = 0
         for client in queryset.filter(revoked_at__isnull=True):
             services.api_client_revoke(client=client)

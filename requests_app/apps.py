@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-def _active_choices_changed(**kwargs) -> None:  # noqa: ANN003
+def _active_choices_changed(**kwargs) -> None:
     # Cache upkeep, not business logic: a channel or district saved anywhere
     # through the ORM (admin list_editable included) must not be served stale
     # by the public forms. Forget now, and again at commit so a request that

@@ -12,7 +12,7 @@ _PER_PROCESS_CACHES = (LocMemCache, DummyCache)
 
 
 @checks.register(checks.Tags.caches)
-def shared_cache_check(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN201
+def shared_cache_check(app_configs, **kwargs):
     """Outside DEBUG, the cache the limits count in must be one all processes share."""
     if settings.DEBUG:
         return []
@@ -38,7 +38,7 @@ def shared_cache_check(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN201
 
 
 @checks.register(checks.Tags.security, deploy=True)
-def personal_data_keys_check(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN201
+def personal_data_keys_check(app_configs, **kwargs):
     problems = []
     if not settings.FIELD_ENCRYPTION_KEYS:
         problems.append(

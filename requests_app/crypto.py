@@ -72,13 +72,13 @@ class EncryptedTextField(models.TextField):
     Empty strings stay empty (nothing to protect, and it keeps blank=True simple).
     """
 
-    def get_prep_value(self, value):  # noqa: ANN001, ANN201
+    def get_prep_value(self, value):
         value = super().get_prep_value(value)
         if value is None or value == "":
             return value
         return encrypt(str(value))
 
-    def from_db_value(self, value, expression, connection):  # noqa: ANN001, ANN201
+    def from_db_value(self, value, expression, connection):
         if value is None or value == "":
             return value
         try:

@@ -11,6 +11,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, cast
 
 from captcha.fields import CaptchaField
 from crispy_forms.helper import FormHelper
@@ -26,6 +27,9 @@ from . import selectors
 from .models import Category, District, Feedback, Urgency
 from .phones import phone_normalize
 from .photos import PhotoRejected, photo_clean
+
+if TYPE_CHECKING:
+    from django.http import QueryDict
 
 _SHOWN_AT_SALT = "requests_app.form-shown-at"
 CONTENT_MIN = 10
@@ -56,11 +60,11 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultiplePhotoField(forms.FileField):
     """Zero or more uploaded files (Django's documented multiple-upload pattern)."""
 
-    def __init__(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
         super().__init__(*args, **kwargs)
 
-    def clean(self, data, initial=None):  # noqa: ANN001, ANN201
+    def clean(self, data, initial=None):
         single = super().clean
         if isinstance(data, list | tuple):
             return [single(item, initial) for item in data if item]
@@ -70,7 +74,9 @@ class MultiplePhotoField(forms.FileField):
 class _ActiveRowsIterator(ModelChoiceIterator):
     """Choices from the field's cached rows instead of a query."""
 
-    def __iter__(self):  # noqa: ANN204
+    field: ActiveRowChoiceField
+
+    def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
         for obj in self.field.rows():
@@ -93,11 +99,11 @@ class ActiveRowChoiceField(forms.ModelChoiceField):
 
     iterator = _ActiveRowsIterator
 
-    def __init__(self, *, rows: Callable[[], Sequence[Model]], **kwargs):  # noqa: ANN003
+    def __init__(self, *, rows: Callable[[], Sequence[Model]], **kwargs):
         self.rows = rows
         super().__init__(**kwargs)
 
-    def to_python(self, value):  # noqa: ANN001, ANN201
+    def to_python(self, value):
         if value in self.empty_values:
             return None
         field = self.to_field_name or "pk"
@@ -202,7 +208,7 @@ class HelpRequestForm(forms.Form):
     )
     shown_at = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("submit_token", uuid.uuid4())
@@ -224,7 +230,7 @@ class HelpRequestForm(forms.Form):
     bot_checks = True
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if not self.bot_checks:
             return cleaned
         if cleaned.get("website"):
@@ -235,17 +241,22 @@ class HelpRequestForm(forms.Form):
                 shown_at = signing.loads(cleaned.get("shown_at") or "", salt=_SHOWN_AT_SALT, max_age=24 * 3600)
             except signing.BadSignature:
                 # Give the re-rendered form a fresh stamp so the next try can pass.
-                self.data = self.data.copy()
-                self.data["shown_at"] = signing.dumps(time.time(), salt=_SHOWN_AT_SALT)
+                self._data_replace(shown_at=signing.dumps(time.time(), salt=_SHOWN_AT_SALT))
                 raise forms.ValidationError(_("表单已过期，请确认内容后再次提交。"), code="expired") from None
             if time.time() - float(shown_at) < minimum:
                 raise forms.ValidationError(_("提交过快，请确认内容后再次提交。"), code="too_fast")
         return cleaned
 
+    def _data_replace(self, **values: str) -> None:
+        """Change submitted values for the re-rendered form (request.POST itself is immutable)."""
+        data = cast("QueryDict", self.data).copy()
+        for name, value in values.items():
+            data[name] = value
+        self.data = data
+
     def submit_token_renew(self) -> None:
         """The key was refused (another submission holds it): keep everything typed, give a fresh key."""
-        self.data = self.data.copy()
-        self.data["submit_token"] = str(uuid.uuid4())
+        self._data_replace(submit_token=str(uuid.uuid4()))
         self.add_error(
             None,
             forms.ValidationError(
@@ -305,7 +316,7 @@ class LookupForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )
 
-    def __init__(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False

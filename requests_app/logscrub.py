@@ -75,7 +75,7 @@ class ScrubFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a bad format string must not lose the record
+        except Exception:
             message = str(record.msg)
         record.msg = text_scrub(message)
         record.args = None

@@ -74,7 +74,9 @@ class Entry:
 
     @property
     def model_field(self) -> models.Field:
-        return self.model_class._meta.get_field(self.field)
+        field = self.model_class._meta.get_field(self.field)
+        assert isinstance(field, models.Field), f"{self.model}.{self.field} is not a concrete field"
+        return field
 
     @property
     def is_encrypted(self) -> bool:

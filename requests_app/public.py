@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -98,6 +99,11 @@ class PublicSummary:
         return " · ".join(part for part in (self.state_label, self.agency, local_minute(self.updated_at)) if part)
 
 
+def _annotated(req: HelpRequest, name: str) -> Any:
+    """A value annotated by `requests_app.selectors`; a KeyError means the row was read some other way."""
+    return req.__dict__[name]
+
+
 def summary_of(req: HelpRequest) -> PublicSummary:
     """The keyless projection of a request read through `selectors.public_requests_qs` (annotated)."""
     return PublicSummary(
@@ -110,9 +116,9 @@ def summary_of(req: HelpRequest) -> PublicSummary:
         status=status_for_state(req.state),
         title=text_redact(req.title),
         submitted_at=req.created_at,
-        updated_at=req.public_updated_at,
-        expected_at=req.expected_at,
-        agency=req.agency or "",
+        updated_at=_annotated(req, "public_updated_at"),
+        expected_at=_annotated(req, "expected_at"),
+        agency=_annotated(req, "agency") or "",
     )
 
 
@@ -213,10 +219,13 @@ def _deadline_lines(help_request: HelpRequest) -> tuple[DeadlineLine, ...]:
 def citizen_view_of(*, help_request: HelpRequest) -> CitizenView:
     """The citizen's view of their own request, read by `selectors.request_get_by_token` or
     `request_find_for_citizen` (annotated with the main request and the current rating). Two queries."""
-    rating = help_request.current_rating if help_request.resolved_at else None
+    rating = _annotated(help_request, "current_rating") if help_request.resolved_at else None
     main = None
-    if help_request.state == State.DUPLICATE and help_request.main_number:
-        main = MainRequestRef(ticket_number=help_request.main_number, state_label=state_label(help_request.main_state))
+    main_number = _annotated(help_request, "main_number")
+    if help_request.state == State.DUPLICATE and main_number:
+        main = MainRequestRef(
+            ticket_number=main_number, state_label=state_label(_annotated(help_request, "main_state"))
+        )
     return CitizenView(
         summary=summary_of(help_request),
         token=track_token_for(ticket_number=help_request.ticket_number),

@@ -116,6 +116,7 @@ def _personal_data_erase(*, help_requests: list[HelpRequest]) -> list[str]:
     ids = [r.pk for r in help_requests]
     groups: dict[tuple[str, str], list[Entry]] = defaultdict(list)
     for entry in inventory_for_requests():
+        assert entry.request_path is not None  # inventory_for_requests() keeps only reachable entries
         groups[(entry.model, entry.request_path)].append(entry)
     own_fields: list[str] = []
     for (label, path), entries in groups.items():

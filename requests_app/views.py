@@ -42,7 +42,7 @@ def _rate(setting: str):
 def submit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = HelpRequestForm(request.POST, request.FILES)
-        if request.limited:
+        if getattr(request, "limited", False):
             # Keep everything typed; say when to try again.
             form.is_valid()
             form.add_error(None, _("提交过于频繁，请稍后再试。您填写的内容已保留。"))
@@ -109,7 +109,7 @@ def track(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = LookupForm(request.POST)
-        if request.limited:
+        if getattr(request, "limited", False):
             problem, status = "limited", 429
         elif form.is_valid():
             try:

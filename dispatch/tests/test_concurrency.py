@@ -24,7 +24,7 @@ def _race(calls) -> list[object]:
         try:
             barrier.wait(timeout=10)
             results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
+        except Exception as exc:
             results[i] = exc
         finally:
             connection.close()

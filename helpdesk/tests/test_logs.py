@@ -94,7 +94,7 @@ def test_the_procfiles_gunicorn_logs_no_phone_and_no_token(tmp_path):
     }
     out, err = tmp_path / "stdout.log", tmp_path / "stderr.log"
     with out.open("w") as stdout, err.open("w") as stderr:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=stdout, stderr=stderr)  # noqa: S603
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=stdout, stderr=stderr)
         try:
             base = f"http://127.0.0.1:{port}"
             for _ in range(100):

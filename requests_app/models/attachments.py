@@ -29,7 +29,7 @@ class PrivateMediaStorage(FileSystemStorage):
         return os.path.abspath(self.base_location)
 
     @property
-    def base_url(self) -> None:
+    def base_url(self) -> None:  # type: ignore[override]  # deliberately no URL: see url()
         return None
 
     def url(self, name: str | None) -> str:

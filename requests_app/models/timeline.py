@@ -59,13 +59,13 @@ class Event(models.Model):
     def __str__(self) -> str:
         return self.message
 
-    def save(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def save(self, *args, **kwargs):
         # Invariant guard, not business logic: the timeline is append-only.
         if self.pk is not None and not self._state.adding:
             raise ValueError("Timeline events are immutable.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def delete(self, *args, **kwargs):
         raise ValueError("Timeline events are never deleted.")
 
 

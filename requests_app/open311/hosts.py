@@ -108,10 +108,10 @@ def _resolve(host: str, port: int) -> tuple[str, ...]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError) as exc:
         raise WebhookAddressRefused(MESSAGE_UNRESOLVED, code="unresolved") from exc
-    addresses = []
+    addresses: list[str] = []
     for family, _type, _proto, _name, sockaddr in infos:
         if family in (socket.AF_INET, socket.AF_INET6) and sockaddr[0] not in addresses:
-            addresses.append(sockaddr[0])
+            addresses.append(str(sockaddr[0]))
     if not addresses:
         raise WebhookAddressRefused(MESSAGE_UNRESOLVED, code="unresolved")
     return tuple(addresses)
@@ -155,8 +155,13 @@ def validate_webhook_url(url: str) -> None:
 class _VettedConnectMixin:
     """Connect to the vetted addresses in turn (like socket.create_connection), never to a fresh lookup."""
 
-    def __init__(self, host: str, port: int, *, addresses, **kwargs):  # noqa: ANN001
-        super().__init__(host, port, **kwargs)
+    # Provided by the http.client connection class this is mixed into.
+    port: int
+    timeout: float | None
+    source_address: tuple[str, int] | None
+
+    def __init__(self, host: str, port: int, *, addresses, **kwargs):
+        super().__init__(host, port, **kwargs)  # type: ignore[call-arg]  # an HTTP(S)Connection's
         self._vetted_addresses = tuple(addresses)
 
     def _connect_vetted(self) -> socket.socket:
@@ -181,7 +186,7 @@ class VettedHTTPConnection(_VettedConnectMixin, http.client.HTTPConnection):
 class VettedHTTPSConnection(_VettedConnectMixin, http.client.HTTPSConnection):
     """TLS to a vetted address; the certificate is checked against the URL's host name (SNI too)."""
 
-    def __init__(self, host: str, port: int, *, addresses, context=None, **kwargs):  # noqa: ANN001
+    def __init__(self, host: str, port: int, *, addresses, context=None, **kwargs):
         self._tls_context = context or ssl.create_default_context()
         super().__init__(host, port, addresses=addresses, context=self._tls_context, **kwargs)
 

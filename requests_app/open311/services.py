@@ -111,6 +111,7 @@ def service_request_create(*, client: ApiClient, data: dict) -> ApiSubmission:
 def _webhook_payload(*, event: Event) -> dict:
     """The outbox row's body: the state change and the request's keyless public summary."""
     summary = selectors.service_request_get(pk=event.request_id)
+    assert summary is not None, "an event's request is never deleted"
     return {
         "event": "service_request.status_changed",
         "event_id": event.pk,
@@ -159,7 +160,10 @@ def _queue_delivery(delivery_id: int, *, countdown: float | None = None) -> None
     from ..tasks import webhook_deliver_task
 
     try:
-        webhook_deliver_task.apply_async(args=[delivery_id], countdown=countdown)
+        if countdown is None:
+            webhook_deliver_task.apply_async(args=(delivery_id,))
+        else:
+            webhook_deliver_task.apply_async(args=(delivery_id,), countdown=countdown)
     except Exception:  # the broker may be down: the sweep sends it later
         logger.exception("could not queue webhook delivery %s; the sweep will retry it", delivery_id)
 

@@ -55,7 +55,7 @@ class Open311RequestForm(HelpRequestForm):
 
     bot_checks = False  # the client is identified by its API key
 
-    def __init__(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for browser_only in ("website", "shown_at", "photos"):
             del self.fields[browser_only]
@@ -70,7 +70,7 @@ def _full_name(first: str, last: str) -> str:
     return last + first  # Chinese order: family name first, no space
 
 
-def _form_data(post) -> dict:  # noqa: ANN001
+def _form_data(post) -> dict:
     return {
         "category": post.get("service_code", ""),
         "urgency": post.get("attribute[urgency]", ""),
@@ -131,7 +131,7 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def _request_query(params) -> tuple[selectors.RequestQuery | None, str]:  # noqa: ANN001
+def _request_query(params) -> tuple[selectors.RequestQuery | None, str]:
     """Parse GET requests' filters; returns (query, "") or (None, error description)."""
     if any("\x00" in value for value in params.values()):
         return None, "参数中不能包含空字符。"
@@ -196,6 +196,7 @@ def _requests_create(request: HttpRequest, fmt: str) -> HttpResponse:
         return render_errors(errors, fmt=fmt, status=400)
     submission = services.service_request_create(client=client, data=form.cleaned_data)
     summary = selectors.service_request_get(pk=submission.request_id)
+    assert summary is not None, "the request was stored by the call above"
     body = [service_request_created_dict(summary, token=str(submission.token))]
     return render(body, fmt=fmt, root_tag="service_requests", status=201)
 

@@ -135,7 +135,7 @@ def test_key_rotation_runs_on_sqlite_the_database_make_run_uses(tmp_path):
         "PRIVATE_MEDIA_ROOT": str(tmp_path / "media"),
     }
     env.pop("FIELD_ENCRYPTION_KEYS", None)
-    done = subprocess.run(  # noqa: S603 - our own interpreter and script
+    done = subprocess.run(
         [sys.executable, "-c", SQLITE_ROTATION],
         cwd=Path(__file__).resolve().parents[2],
         env=env,

@@ -44,7 +44,7 @@ class FakeDNS:
         self.lookups = []
         real = socket.getaddrinfo
 
-        def fake(host, port, family=0, type=0, proto=0, flags=0):  # noqa: A002
+        def fake(host, port, family=0, type=0, proto=0, flags=0):
             if isinstance(host, bytes):
                 host = host.decode()
             if host in self.names:

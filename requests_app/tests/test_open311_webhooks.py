@@ -36,7 +36,7 @@ class Receiver:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 outer.received.append({"headers": dict(self.headers), "body": body})
                 status = outer.answers.pop(0) if outer.answers else 200

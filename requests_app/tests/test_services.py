@@ -82,7 +82,7 @@ def test_fifty_concurrent_submissions_get_fifty_distinct_numbers(on_postgres):
             barrier.wait(timeout=30)
             req = HelpRequestFactory(phone=f"1390000{i:04d}")
             numbers.append(req.ticket_number)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()

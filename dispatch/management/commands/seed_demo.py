@@ -54,7 +54,7 @@ class Command(BaseCommand):
         for username, display, role, _unit in DEMO_USERS:
             self.stdout.write(f"  {role:<6} {username:<11} password: {DEMO_PASSWORD}  ({display})")
 
-    def _demo_requests(self, user_model) -> list[str]:  # noqa: ANN001
+    def _demo_requests(self, user_model) -> list[str]:
         dispatcher = user_model.objects.get(username="dispatcher")
         handler = user_model.objects.get(username="handler")
         supervisor = user_model.objects.get(username="supervisor")

@@ -14,7 +14,7 @@ from dispatch.notifications import notifications_flush
 class Command(BaseCommand):
     help = "Flag overdue deadlines, send due reminders and flush queued notifications once."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--batch-size", type=int, default=500)
         parser.add_argument("--no-flush", action="store_true", help="do not send queued notifications")
 

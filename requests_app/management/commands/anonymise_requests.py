@@ -11,7 +11,7 @@ from requests_app.retention import requests_anonymise, requests_anonymise_again
 class Command(BaseCommand):
     help = "Erase personal data of closed/invalid/duplicate requests older than RETENTION_DAYS (figures are kept)."
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("--days", type=int, default=None, help="override RETENTION_DAYS")
         parser.add_argument(
             "--again",
