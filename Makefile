@@ -23,7 +23,13 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 
 setup: $(BIN)/.installed
 
-run: setup
+# What a management command needs to reach the same database as `make run`: DEBUG
+# on (so the dev secret key and SQLite apply). django-environ reads .env; a real
+# environment variable wins over it. Written once, never overwritten.
+.env:
+	printf '# Written by make run for local development: manage.py commands read it.\n# Never deploy with this file; production takes its settings from the environment.\nDEBUG=1\n' > $@
+
+run: setup .env
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 	$(RUN_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
@@ -42,7 +48,8 @@ format: setup
 
 # Tests about the database and the queue run on the real services: PostgreSQL
 # and Redis on this machine unless DATABASE_URL / CELERY_BROKER_URL say otherwise.
-TEST_ENV := SECRET_KEY=$${SECRET_KEY:-test-only-not-a-secret} \
+# DEBUG=0: the suite runs production-like settings even where make run wrote .env.
+TEST_ENV := DEBUG=0 SECRET_KEY=$${SECRET_KEY:-test-only-not-a-secret} \
 	STATICFILES_BACKEND=django.contrib.staticfiles.storage.StaticFilesStorage \
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/yibang} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/15}
