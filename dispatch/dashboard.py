@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.timefmt import local_minute
 from requests_app.models import OPEN_STATES, Deadline, DeadlineQuerySet, Feedback, HelpRequest
 from requests_app.phones import name_mask, phone_mask
 
@@ -223,10 +224,6 @@ REQUEST_EXPORT_HEADER = [
 ]  # fmt: skip
 
 
-def _local(value: dt.datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
 @dataclass(frozen=True)
 class ExportRecord:
     request_id: int
@@ -254,7 +251,7 @@ def request_export_records(*, queryset: QuerySet[HelpRequest], user: User | Anon
         shown = bool(r.contact_visible and (r.name or r.phone))
         row = [
             r.ticket_number,
-            _local(r.created_at),
+            local_minute(r.created_at),
             str(r.get_state_display()),
             r.category.name,
             r.district.name,
@@ -263,9 +260,9 @@ def request_export_records(*, queryset: QuerySet[HelpRequest], user: User | Anon
             r.title,
             r.name if r.contact_visible else name_mask(r.name),
             r.phone if r.contact_visible else phone_mask(r.phone),
-            _local(r.first_contact_at),
-            _local(r.resolved_at),
-            _local(r.closed_at),
+            local_minute(r.first_contact_at),
+            local_minute(r.resolved_at),
+            local_minute(r.closed_at),
             r.reopen_count,
             str(ratings.get(r.export_rating, "")),
         ]

@@ -26,6 +26,7 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from helpdesk.timefmt import local_minute
 from requests_app.models import Deadline, Event, HelpRequest
 from requests_app.services import deadline_durations
 
@@ -135,10 +136,6 @@ def _escalate(*, request_ids: list[int], now: dt.datetime) -> set[int]:
         return {row[0] for row in cursor.fetchall()}
 
 
-def _local(moment: dt.datetime) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
-
-
 def _kind_labels() -> dict[str, str]:
     # Translated once per batch: get_kind_display() per row rebuilds the choices
     # dict and translates every label (a third of the sweep's time at 500 rows).
@@ -194,7 +191,7 @@ def _breach_batch(*, now: dt.datetime, batch_size: int) -> tuple[int, int, int]:
                     "ticket": d.request.ticket_number,
                     "title": d.request.title,
                     "promise": labels[d.kind],
-                    "due": _local(d.due_at),
+                    "due": local_minute(d.due_at),
                 },
                 kind=Notification.Kind.BREACH,
                 help_request=d.request,
@@ -236,7 +233,7 @@ def _remind_batch(*, now: dt.datetime, batch_size: int) -> tuple[int, int]:
                         "ticket": d.request.ticket_number,
                         "title": d.request.title,
                         "promise": labels[d.kind],
-                        "due": _local(d.due_at),
+                        "due": local_minute(d.due_at),
                     },
                     kind=Notification.Kind.REMINDER,
                     help_request=d.request,

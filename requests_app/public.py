@@ -33,8 +33,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from helpdesk.timefmt import local_minute
 
 from .models import Deadline, Event, Feedback, HelpRequest, State
 from .phones import name_mask, phone_mask
@@ -62,11 +63,6 @@ STATUS_BY_STATE: dict[str, str] = {
 
 def status_for_state(state: str) -> str:
     return STATUS_BY_STATE[state]
-
-
-def local_minute(moment: dt.datetime | None) -> str:
-    """`moment` in the site's time zone as "YYYY-MM-DD HH:MM" (the template's date:"Y-m-d H:i"); "" for None."""
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def state_label(state: str) -> str:

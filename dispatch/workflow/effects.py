@@ -14,9 +14,9 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext
 
+from helpdesk.timefmt import local_minute
 from requests_app.models import Category, Deadline, Feedback, HelpRequest, RequestType, State
 
 from .. import deadlines
@@ -244,9 +244,7 @@ def do_approve_extension(ctx: Context, params: dict[str, Any]) -> Outcome:
     resolve_due = next((d.due_at for d in moved if d.kind == Deadline.Kind.RESOLVE), None)
     message = gettext("经批准延期%(hours)s小时") % {"hours": ext.hours}
     if resolve_due is not None:
-        message += gettext("，办结时限延至 %(due)s") % {
-            "due": timezone.localtime(resolve_due).strftime("%Y-%m-%d %H:%M")
-        }
+        message += gettext("，办结时限延至 %(due)s") % {"due": local_minute(resolve_due)}
     return Outcome(
         message=message,
         fields={"extensions_used"},
