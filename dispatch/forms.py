@@ -1,5 +1,9 @@
 """Small forms for the workflow's actions in admin: they parse input; `transition_apply` decides.
 
+Parsing is theirs alone: they turn typed text into rows and numbers (a ticket
+number into the main HelpRequest, a unit id into a Unit, hours into an int), and
+the workflow's effects accept only those.
+
 `ACTION_FORMS[name]` has exactly the fields the table's `Action.fields` lists
 (a test keeps the two in step); `cleaned_data` is passed as the action's params.
 """
@@ -11,7 +15,7 @@ from typing import TYPE_CHECKING
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from requests_app.models import Category, Feedback, RequestType
+from requests_app.models import Category, Feedback, HelpRequest, RequestType
 
 from .models import Unit
 
@@ -48,6 +52,14 @@ class ReasonForm(forms.Form):
 class DuplicateForm(forms.Form):
     duplicate_of = forms.CharField(label=_("主件编号"), max_length=24)
     note = _note(_("说明（市民可见）"))
+
+    def clean_duplicate_of(self) -> HelpRequest:
+        """The main request, by its ticket number as staff type it (any case, spaces around)."""
+        number = self.cleaned_data["duplicate_of"].strip().upper()
+        main = HelpRequest.objects.filter(ticket_number=number).first()
+        if main is None:
+            raise forms.ValidationError(_("请填写有效的主件编号"), code="unknown")
+        return main
 
 
 class HandOverForm(forms.Form):

@@ -92,7 +92,7 @@ def request_in_state(
     for action in PATHS[state]:
         actor, extra = params[action]
         if action == "mark_duplicate":
-            extra = {"duplicate_of": HelpRequestFactory().ticket_number}
+            extra = {"duplicate_of": HelpRequestFactory()}
         transition_apply(request_id=req.pk, action=action, actor=actor, **extra)
     req.refresh_from_db()
     assert req.state == state

@@ -176,6 +176,22 @@ def test_refused_action_shows_a_chinese_error_and_changes_nothing(client, staff,
     assert client.get(_action(req, "list")).status_code == 405
 
 
+def test_mark_duplicate_takes_the_main_number_as_typed_and_refuses_an_unknown_one(client, staff, make_request):
+    main = make_request(State.LISTED)
+    req = make_request(State.SUBMITTED)
+    client.force_login(staff.dispatcher)
+    response = client.post(_action(req, "mark_duplicate"), {"mark_duplicate-duplicate_of": "ZZ20990101-0001"})
+    assert any("未能提交" in m and "请填写有效的主件编号" in m for m in _messages(response))
+    req.refresh_from_db()
+    assert req.state == State.SUBMITTED and req.events.count() == 1
+
+    typed = f"  {main.ticket_number.lower()} "
+    response = client.post(_action(req, "mark_duplicate"), {"mark_duplicate-duplicate_of": typed})
+    assert response.status_code == 302
+    req.refresh_from_db()
+    assert (req.state, req.duplicate_of) == (State.DUPLICATE, main)
+
+
 def test_bulk_hand_over_loops_through_the_workflow(client, staff, make_request):
     listed = [make_request(State.LISTED) for _ in range(3)]
     closed = make_request(State.CLOSED)

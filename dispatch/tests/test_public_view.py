@@ -25,9 +25,7 @@ def duplicate_of_resolved(make_request, staff):
         request_id=main.pk, action="add_note", actor=staff.handler_a, note="李四海家的阀门已更换", is_public=True
     )
     duplicate = HelpRequestFactory(name="张三", phone="13812345678")
-    transition_apply(
-        request_id=duplicate.pk, action="mark_duplicate", actor=staff.dispatcher, duplicate_of=main.ticket_number
-    )
+    transition_apply(request_id=duplicate.pk, action="mark_duplicate", actor=staff.dispatcher, duplicate_of=main)
     duplicate.refresh_from_db()
     return duplicate, main
 

@@ -49,7 +49,7 @@ VALID_PARAMS = {
 def _params(action: str, staff) -> dict:
     params = dict(VALID_PARAMS[action])
     if action == "mark_duplicate":
-        params["duplicate_of"] = HelpRequestFactory().ticket_number
+        params["duplicate_of"] = HelpRequestFactory()
     if action == "hand_over":
         params["unit"] = staff.unit_a
     return params
@@ -243,12 +243,8 @@ def test_mark_duplicate_links_closes_and_waives(staff, make_request):
     main = make_request(State.LISTED)
     req = make_request(State.SUBMITTED)
     with pytest.raises(TransitionError):
-        transition_apply(
-            request_id=req.pk, action="mark_duplicate", actor=staff.dispatcher, duplicate_of=req.ticket_number
-        )
-    transition_apply(
-        request_id=req.pk, action="mark_duplicate", actor=staff.dispatcher, duplicate_of=main.ticket_number
-    )
+        transition_apply(request_id=req.pk, action="mark_duplicate", actor=staff.dispatcher, duplicate_of=req)
+    transition_apply(request_id=req.pk, action="mark_duplicate", actor=staff.dispatcher, duplicate_of=main)
     req.refresh_from_db()
     assert (req.state, req.duplicate_of, req.is_open) == (State.DUPLICATE, main, False)
     assert req.closed_at is not None

@@ -42,10 +42,8 @@ def do_list(ctx: Context, params: dict[str, Any]) -> Outcome:
     out = Outcome(message=gettext("平台已受理，列入办理清单"), note="")
     category = params.get("category")
     if category is not None:
-        if not isinstance(category, Category):
-            category = Category.objects.filter(pk=category).first()
-            if category is None:
-                raise TransitionError(gettext("类别不存在"))
+        if not isinstance(category, Category):  # callers parse input (dispatch.forms.ListForm)
+            raise TransitionError(gettext("类别不存在"))
         if category.pk != req.category_id:
             out.data["category"] = [req.category.code, category.code]
             req.category = category
@@ -95,11 +93,7 @@ def do_mark_invalid(ctx: Context, params: dict[str, Any]) -> Outcome:
 def do_mark_duplicate(ctx: Context, params: dict[str, Any]) -> Outcome:
     req = ctx.help_request
     main = params.get("duplicate_of")
-    if isinstance(main, str):
-        main = HelpRequest.objects.filter(ticket_number=main.strip().upper()).first()
-    elif isinstance(main, int):
-        main = HelpRequest.objects.filter(pk=main).first()
-    if main is None:
+    if not isinstance(main, HelpRequest):  # callers look the number up (dispatch.forms.DuplicateForm)
         raise TransitionError(gettext("请填写有效的主件编号"))
     if main.pk == req.pk:
         raise TransitionError(gettext("不能把求助件标记为自己的重复件"))
@@ -117,10 +111,10 @@ def do_mark_duplicate(ctx: Context, params: dict[str, Any]) -> Outcome:
 
 
 def unit(value: Any) -> Unit:
-    unit = value if isinstance(value, Unit) else Unit.objects.filter(pk=value).first()
-    if unit is None or not unit.is_active:
+    """An active unit; callers pass Unit rows (dispatch.forms.HandOverForm), never ids."""
+    if not isinstance(value, Unit) or not value.is_active:
         raise TransitionError(gettext("请选择有效的承办单位"))
-    return unit
+    return value
 
 
 def do_hand_over(ctx: Context, params: dict[str, Any]) -> Outcome:
@@ -200,11 +194,8 @@ def do_resolve(ctx: Context, params: dict[str, Any]) -> Outcome:
 
 def do_request_extension(ctx: Context, params: dict[str, Any]) -> Outcome:
     reason = text(params, "reason", required=True, what=gettext("延期理由"))
-    try:
-        hours = int(params.get("hours") or 0)
-    except (TypeError, ValueError):
-        hours = 0
-    if not 1 <= hours <= 168:
+    hours = params.get("hours")  # an int: dispatch.forms.ExtensionForm parses the input
+    if not isinstance(hours, int) or not 1 <= hours <= 168:
         raise TransitionError(gettext("延长时间应为1到168小时"))
     ext = ExtensionRequest.objects.create(
         request=ctx.help_request,
