@@ -261,6 +261,9 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     last_error = models.TextField(_("最近错误"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    # When the flush may try a queued row (helpdesk.outbox): a grace for its own task
+    # at first, then the retry backoff; empty once sent or failed.
+    next_attempt_at = models.DateTimeField(_("下次尝试时间"), null=True, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
 
     class Meta:
@@ -274,8 +277,8 @@ class Notification(models.Model):
             ),
         ]
         indexes = [
-            # The flush's query: queued rows older than a minute.
-            models.Index(fields=["created_at"], name="notification_queued_idx", condition=Q(state="queued")),
+            # The flush's query: queued rows whose next attempt is due.
+            models.Index(fields=["next_attempt_at"], name="notification_due_idx", condition=Q(state="queued")),
             models.Index(fields=["state", "-created_at"], name="notification_state_idx"),
         ]
 

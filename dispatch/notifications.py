@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.outbox import RetryPolicy
 from requests_app.models import Event, HelpRequest, State
 from requests_app.phones import phone_mask
 
@@ -46,9 +47,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# After this many failed attempts a row is marked failed and shown in admin.
+# Failed sends are tried again after 10 s, 20 s, 40 s, 80 s (on the flush's next tick);
+# after MAX_ATTEMPTS a row is marked failed and shown in admin (helpdesk.outbox).
 MAX_ATTEMPTS = 5
-# Rows queued longer than this are sent by the flush (their task was lost).
+RETRY = RetryPolicy(base_seconds=10, factor=2, max_attempts=MAX_ATTEMPTS, cap_seconds=300)
+# A new row's first attempt is its published task; if that task is lost, the
+# flush sends the row once this grace has passed.
 FLUSH_AFTER = dt.timedelta(seconds=60)
 # Rows per published task when many are queued together: few enough that one
 # task sends them well within its time limit, many enough that a sweep's batch
@@ -169,6 +173,7 @@ def notifications_queue(*, messages: Iterable[Message], now: dt.datetime | None 
             request=m.help_request,
             event=m.event,
             created_at=now,
+            next_attempt_at=now + FLUSH_AFTER,
         )
         for m in messages
         for recipient in _unique(m.recipients)
@@ -212,9 +217,10 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
     """Send one queued notification, at most once. Idempotent: safe to retry.
 
     Returns None when the row is gone or being sent by someone else right now;
-    otherwise the row in its new state (queued again if it failed but may be
-    retried, failed after MAX_ATTEMPTS).
+    otherwise the row in its new state: sent; queued with its next attempt due
+    later (RETRY), which the flush makes; failed after MAX_ATTEMPTS.
     """
+    now = now or timezone.now()
     with transaction.atomic():
         notification = Notification.objects.select_for_update(skip_locked=True).filter(pk=notification_id).first()
         if notification is None or notification.state != Notification.State.QUEUED:
@@ -224,24 +230,26 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
             CHANNELS[notification.channel](notification)
         except Exception as exc:  # any gateway error is recorded, never lost
             notification.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if notification.attempts >= MAX_ATTEMPTS:
+            notification.next_attempt_at = RETRY.next_attempt_at(attempts=notification.attempts, now=now)
+            if notification.next_attempt_at is None:
                 notification.state = Notification.State.FAILED
                 logger.error("Notification %s failed for good: %s", notification.pk, notification.last_error)
             else:
                 logger.warning("Notification %s attempt %s failed: %s", notification.pk, notification.attempts, exc)
         else:
             notification.state = Notification.State.SENT
-            notification.sent_at = now or timezone.now()
+            notification.sent_at = now
             notification.last_error = ""
-        notification.save(update_fields=["state", "attempts", "last_error", "sent_at"])
+            notification.next_attempt_at = None
+        notification.save(update_fields=["state", "attempts", "last_error", "sent_at", "next_attempt_at"])
     return notification
 
 
 def notifications_flush(*, now: dt.datetime, limit: int = 200) -> int:
-    """Send queued rows older than a minute (their task was lost or is failing). Returns how many were sent."""
+    """Send queued rows whose next attempt is due: retries, and rows whose task was lost. Returns how many were sent."""
     ids = list(
-        Notification.objects.filter(state=Notification.State.QUEUED, created_at__lte=now - FLUSH_AFTER)
-        .order_by("created_at")
+        Notification.objects.filter(state=Notification.State.QUEUED, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
     sent = 0
@@ -256,7 +264,7 @@ def notification_retry(*, notification: Notification) -> Notification:
     """Put a failed notification back in the queue (an admin action), with fresh attempts."""
     with transaction.atomic():
         changed = Notification.objects.filter(pk=notification.pk, state=Notification.State.FAILED).update(
-            state=Notification.State.QUEUED, attempts=0
+            state=Notification.State.QUEUED, attempts=0, next_attempt_at=timezone.now() + FLUSH_AFTER
         )
         if changed:
             transaction.on_commit(lambda: notifications_publish(ids=[notification.pk]))

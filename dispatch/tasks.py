@@ -19,7 +19,7 @@ from django.utils import timezone
 from .deadlines import deadlines_sweep
 from .feedback import requests_autoclose
 from .models import Notification
-from .notifications import MAX_ATTEMPTS, notification_send, notifications_flush
+from .notifications import notification_send, notifications_flush
 from .stats import figures_warm
 
 logger = logging.getLogger(__name__)
@@ -51,34 +51,24 @@ def deadlines_sweep_task() -> dict[str, int]:
 
 @shared_task(**SWEEP_TASK_OPTIONS)
 def notifications_flush_task() -> int:
-    """Send notifications left queued for over a minute (broker outage, lost or failing task)."""
+    """Send queued notifications whose next attempt is due (retries, and tasks the broker lost)."""
     return notifications_flush(now=timezone.now())
 
 
 @shared_task(
-    bind=True,
     acks_late=True,
     time_limit=60,
     soft_time_limit=50,
     autoretry_for=TRANSIENT_DB_ERRORS,
-    max_retries=MAX_ATTEMPTS,
-    retry_backoff=10,
-    retry_backoff_max=300,
+    max_retries=3,
+    retry_backoff=5,
     retry_jitter=True,
 )
-def notification_send_task(self, notification_id: int) -> str | None:
-    """Send one notification; retry with backoff while its channel fails (the outbox counts attempts)."""
+def notification_send_task(notification_id: int) -> str | None:
+    """Make one attempt at one notification. A failed channel is retried by the flush when
+    the row's next attempt is due (helpdesk.outbox), not by this task."""
     notification = notification_send(notification_id=notification_id)
-    if notification is None:
-        return None
-    if notification.state == Notification.State.QUEUED and notification.attempts < MAX_ATTEMPTS:
-        # The channel failed but may recover: short, bounded backoff; the flush is the safety net.
-        raise self.retry(countdown=_retry_countdown(notification.attempts))
-    return notification.state
-
-
-def _retry_countdown(attempts: int) -> int:
-    return min(300, 10 * 2 ** (attempts - 1))
+    return notification.state if notification is not None else None
 
 
 @shared_task(**SWEEP_TASK_OPTIONS)
@@ -87,26 +77,14 @@ def notifications_send_many_task(notification_ids: list[int]) -> int:
 
     Each row is sent at most once (`notification_send` locks it and skips rows
     no longer queued), so a redelivered or retried chunk only sends what is
-    left. A row whose channel failed gets its own retrying
-    `notification_send_task`; rows left unsent when the time limit strikes
-    stay queued for the flush.
+    left. A row whose channel failed, or that the time limit left unsent, stays
+    queued with its next attempt due; the flush sends it then.
     """
     sent = 0
     for notification_id in notification_ids:
         notification = notification_send(notification_id=notification_id)
-        if notification is None:
-            continue
-        if notification.state == Notification.State.SENT:
+        if notification is not None and notification.state == Notification.State.SENT:
             sent += 1
-        elif notification.state == Notification.State.QUEUED and notification.attempts < MAX_ATTEMPTS:
-            try:
-                notification_send_task.apply_async(
-                    # celery-types asks for a tuple; Celery takes any sequence, and a list is what we always sent.
-                    args=[notification_id],  # type: ignore[arg-type]
-                    countdown=_retry_countdown(notification.attempts),
-                )
-            except Exception:  # the broker is away: the row stays queued and the flush retries it
-                logger.warning("Could not queue the retry of notification %s", notification_id, exc_info=True)
     return sent
 
 

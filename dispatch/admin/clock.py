@@ -96,6 +96,7 @@ class NotificationAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "request",
         "state",
         "attempts",
+        "next_attempt_at",
         "sent_at",
     )
     list_filter = ("state", "channel", "kind")
@@ -115,6 +116,7 @@ class NotificationAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "attempts",
         "last_error",
         "created_at",
+        "next_attempt_at",
         "sent_at",
     )
     fields = readonly_fields

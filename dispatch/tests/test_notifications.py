@@ -6,6 +6,7 @@ import datetime as dt
 import time
 
 import pytest
+import time_machine
 from django.core import mail
 from django.db import transaction
 
@@ -238,21 +239,31 @@ def test_one_row_gets_its_own_task_and_many_rows_one_task_per_chunk(monkeypatch)
 
 
 @pytest.mark.django_db
-def test_the_chunk_task_sends_each_row_once_and_retries_failures_one_by_one(settings, monkeypatch):
+def test_the_chunk_task_sends_each_row_once_and_leaves_failures_due_for_the_flush(settings, monkeypatch):
     from dispatch import tasks
 
     rows = notifications_queue(messages=[email_message()])
     (sms_row,) = notifications_queue(messages=[email_message(channel="sms", recipients=["13800000000"])])
     ids = [n.pk for n in rows] + [sms_row.pk]
     settings.SMS_BACKEND = "dispatch.tests.test_notifications.BrokenSmsBackend"
-    retries = []
-    monkeypatch.setattr(tasks.notification_send_task, "apply_async", lambda **kw: retries.append(kw))
+    published = []
+    monkeypatch.setattr(tasks.notification_send_task, "apply_async", lambda **kw: published.append(kw))
     # Called directly (the worker's code path), not in eager mode.
-    assert tasks.notifications_send_many_task(ids) == 2
+    with time_machine.travel(T0, tick=False):
+        assert tasks.notifications_send_many_task(ids) == 2
     assert len(mail.outbox) == 2
-    assert retries == [{"args": [sms_row.pk], "countdown": 10}]
+    assert published == [], "no countdown retries: the row's own due time is the retry"
     sms_row.refresh_from_db()
     assert (sms_row.state, sms_row.attempts) == (Notification.State.QUEUED, 1)
+    assert sms_row.next_attempt_at == T0 + dt.timedelta(seconds=10)
     # A redelivered chunk sends nothing twice.
     tasks.notifications_send_many_task(ids)
     assert len(mail.outbox) == 2
+    # The gateway is back: the flush tries the row once it is due, not before.
+    settings.SMS_BACKEND = "dispatch.notifications.LogSmsBackend"
+    sms_row.refresh_from_db()
+    due = sms_row.next_attempt_at
+    assert notifications_flush(now=due - dt.timedelta(seconds=1)) == 0
+    assert notifications_flush(now=due) == 1
+    sms_row.refresh_from_db()
+    assert (sms_row.state, sms_row.next_attempt_at) == (Notification.State.SENT, None)

@@ -29,6 +29,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from helpdesk.outbox import RetryPolicy
+
 from .. import services as request_services
 from ..models import ApiClient, ApiSubmission, Event, WebhookDelivery
 from ..public import status_for_state
@@ -207,9 +209,18 @@ def _post(*, url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None
         connection.close()
 
 
+def webhook_retry_policy() -> RetryPolicy:
+    """Base, 3×base, 9×base … (30 s, 90 s, 270 s …), OPEN311_WEBHOOK_MAX_ATTEMPTS attempts (helpdesk.outbox)."""
+    return RetryPolicy(
+        base_seconds=settings.OPEN311_WEBHOOK_RETRY_SECONDS,
+        factor=3,
+        max_attempts=settings.OPEN311_WEBHOOK_MAX_ATTEMPTS,
+    )
+
+
 def webhook_backoff(*, attempts: int) -> dt.timedelta:
-    """Wait before attempt number `attempts + 1`: base, 3×base, 9×base … (30 s, 90 s, 270 s …)."""
-    return dt.timedelta(seconds=settings.OPEN311_WEBHOOK_RETRY_SECONDS * 3 ** max(attempts - 1, 0))
+    """Wait before attempt number `attempts + 1`."""
+    return webhook_retry_policy().delay(attempts=attempts)
 
 
 def webhook_delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None) -> WebhookDelivery | None:
@@ -266,11 +277,10 @@ def webhook_delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None
             delivery.state = WebhookDelivery.DeliveryState.DELIVERED
             delivery.delivered_at = finished
             delivery.next_attempt_at = None
-        elif delivery.attempts >= settings.OPEN311_WEBHOOK_MAX_ATTEMPTS:
-            delivery.state = WebhookDelivery.DeliveryState.FAILED
-            delivery.next_attempt_at = None
         else:
-            delivery.next_attempt_at = finished + webhook_backoff(attempts=delivery.attempts)
+            delivery.next_attempt_at = webhook_retry_policy().next_attempt_at(attempts=delivery.attempts, now=finished)
+            if delivery.next_attempt_at is None:
+                delivery.state = WebhookDelivery.DeliveryState.FAILED
         delivery.save(
             update_fields=[
                 "attempts",
