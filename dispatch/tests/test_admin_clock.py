@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
 from dispatch import roles
@@ -14,6 +13,7 @@ from dispatch.models import Notification
 from dispatch.notifications import Message, notifications_queue
 from requests_app.tests.factories import HelpRequestFactory
 
+from . import factories
 from .conftest import T0, hand_over
 
 HOUR = dt.timedelta(hours=1)
@@ -45,7 +45,7 @@ def test_supervisors_queue_lists_breached_cases_latest_first(client, clock_staff
 def test_handlers_see_only_their_units_late_cases(client, clock_staff, late):
     # A handler granted the late queue's view permission sees only the unit's cases there.
     # (Granting the supervisor's permissions makes a supervisor, who sees all: dispatch.access.)
-    plain = get_user_model().objects.create_user(username="plain", password="x-pass-123456", is_staff=True)
+    plain = factories.StaffUserFactory(username="plain")
     plain.user_permissions.add(
         *roles.roles_ensure()[roles.HANDLER].permissions.all(),
         Permission.objects.get(codename="view_laterequest"),

@@ -2,14 +2,15 @@
 
 import pytest
 from axes.models import AccessAttempt, AccessLog
-from django.contrib.auth import get_user_model
+
+from dispatch.tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_repeated_wrong_passwords_lock_the_login_and_every_attempt_is_recorded(client, settings):
     settings.AXES_FAILURE_LIMIT = 3
-    get_user_model().objects.create_user("dispatcher-x", password="correct-horse-battery", is_staff=True)
+    StaffUserFactory(username="dispatcher-x", password="correct-horse-battery")
     for _ in range(2):
         response = client.post("/admin/login/", {"username": "dispatcher-x", "password": "wrong"})
         assert response.status_code == 200  # the form again, with Django's message
@@ -24,7 +25,7 @@ def test_repeated_wrong_passwords_lock_the_login_and_every_attempt_is_recorded(c
 
 
 def test_a_successful_login_is_logged(client):
-    get_user_model().objects.create_user("supervisor-x", password="correct-horse-battery", is_staff=True)
+    StaffUserFactory(username="supervisor-x", password="correct-horse-battery")
     response = client.post(
         "/admin/login/?next=/admin/", {"username": "supervisor-x", "password": "correct-horse-battery"}
     )
@@ -37,7 +38,7 @@ def test_with_two_factor_on_a_password_alone_does_not_open_the_admin(client, set
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     settings.STAFF_2FA = True
-    user = get_user_model().objects.create_user("supervisor-2fa", password="correct-horse-battery", is_staff=True)
+    user = StaffUserFactory(username="supervisor-2fa", password="correct-horse-battery")
     response = client.post(
         "/admin/login/?next=/admin/", {"username": "supervisor-2fa", "password": "correct-horse-battery"}
     )
@@ -61,7 +62,7 @@ def test_with_two_factor_on_a_password_alone_does_not_open_the_admin(client, set
 
 def test_without_two_factor_the_password_is_enough(client, settings):
     settings.STAFF_2FA = False
-    get_user_model().objects.create_user("dispatcher-1fa", password="correct-horse-battery", is_staff=True)
+    StaffUserFactory(username="dispatcher-1fa", password="correct-horse-battery")
     client.post("/admin/login/?next=/admin/", {"username": "dispatcher-1fa", "password": "correct-horse-battery"})
     response = client.get("/admin/")
     assert response.status_code == 200 and "一帮到底" in response.content.decode()

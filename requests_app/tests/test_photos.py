@@ -3,12 +3,11 @@
 import io
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from dispatch import roles
-from dispatch.models import Assignment, Unit, UnitMembership
+from dispatch.models import Assignment, Unit
+from dispatch.tests import factories
 from requests_app.models import Attachment, HelpRequest
 from requests_app.tests.test_forms import valid_data
 
@@ -81,14 +80,6 @@ def test_oversized_and_bomb_images_are_refused(client, settings):
     assert HelpRequest.objects.count() == 0
 
 
-def _staff(username, group, unit=None):
-    user = get_user_model().objects.create_user(username, password="x", is_staff=True)
-    user.groups.add(roles.roles_ensure()[group])
-    if unit:
-        UnitMembership.objects.create(unit=unit, user=user)
-    return user
-
-
 def test_photos_are_served_only_to_staff_who_may_see_the_request(client):
     client.post("/help/new/", {**valid_data(), "photos": [upload(jpeg_with_metadata())]})
     attachment = Attachment.objects.get()
@@ -98,11 +89,11 @@ def test_photos_are_served_only_to_staff_who_may_see_the_request(client):
     url = f"/staff/attachments/{attachment.pk}/"
 
     assert client.get(url).status_code == 302  # anonymous: to the staff login
-    client.force_login(_staff("other-handler", roles.HANDLER, erqi))
+    client.force_login(factories.handler(erqi, username="other-handler"))
     assert client.get(url).status_code == 404
-    client.force_login(_staff("jinshui-handler", roles.HANDLER, jinshui))
+    client.force_login(factories.handler(jinshui, username="jinshui-handler"))
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     assert "sandbox" in response["Content-Security-Policy"]
-    client.force_login(_staff("dispatcher-1", roles.DISPATCHER))
+    client.force_login(factories.dispatcher(username="dispatcher-1"))
     assert client.get(url).status_code == 200
