@@ -73,10 +73,38 @@ PATHS: dict[str, list[str]] = {
 }
 
 
+def _default_staff(lead: Unit) -> tuple:
+    """The staff a test that does not care about them gets: one of each role, reused."""
+    model = get_user_model()
+    users = []
+    for username, make in (("wf_dispatcher", dispatcher), ("wf_supervisor", supervisor)):
+        users.append(model.objects.filter(username=username).first() or make(username=username))
+    handler_name = f"wf_handler_{lead.pk}"
+    users.append(model.objects.filter(username=handler_name).first() or handler(lead, username=handler_name))
+    return tuple(users)
+
+
 def request_in_state(
-    state: str, *, dispatcher_user, handler_user, supervisor_user, lead: Unit, assist: Unit | None = None, **kwargs
+    state: str,
+    *,
+    dispatcher_user=None,
+    handler_user=None,
+    supervisor_user=None,
+    lead: Unit | None = None,
+    assist: Unit | None = None,
+    **kwargs,
 ) -> HelpRequest:
-    """A request brought to `state` by the workflow: handed over to `lead` (assisted by `assist`)."""
+    """A request brought to `state` by the workflow: handed over to `lead` (assisted by `assist`).
+
+    Staff not given are one default user per role (the handler works in `lead`,
+    金水区人民政府 unless given). `kwargs` go to HelpRequestFactory.
+    """
+    lead = lead or unit()
+    if dispatcher_user is None or handler_user is None or supervisor_user is None:
+        default_dispatcher, default_supervisor, default_handler = _default_staff(lead)
+        dispatcher_user = dispatcher_user or default_dispatcher
+        supervisor_user = supervisor_user or default_supervisor
+        handler_user = handler_user or default_handler
     req = HelpRequestFactory(**kwargs)
     params = {
         "list": (dispatcher_user, {}),

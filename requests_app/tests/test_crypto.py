@@ -1,10 +1,12 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import connection
 
+from dispatch.tests.factories import request_in_state
 from requests_app.checks import personal_data_keys_check
 from requests_app.models import Event, HelpRequest, State
 from requests_app.retention import requests_anonymise
@@ -55,13 +57,12 @@ def test_keys_rotate_without_losing_data(settings):
 
 def test_retention_anonymises_old_finished_requests_and_keeps_the_figures():
     now = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
-    old_closed = HelpRequestFactory(name="赵六", phone="13611112222", address="某小区")
-    old_open = HelpRequestFactory(name="钱七")
-    recent_closed = HelpRequestFactory(name="孙八")
     long_ago = now - dt.timedelta(days=800)
-    HelpRequest.objects.filter(pk=old_closed.pk).update(state=State.CLOSED, updated_at=long_ago)
-    HelpRequest.objects.filter(pk=old_open.pk).update(updated_at=long_ago)
-    HelpRequest.objects.filter(pk=recent_closed.pk).update(state=State.CLOSED, updated_at=now)
+    with time_machine.travel(long_ago, tick=False):
+        old_closed = request_in_state(State.CLOSED, name="赵六", phone="13611112222", address="某小区")
+        old_open = HelpRequestFactory(name="钱七")
+    with time_machine.travel(now, tick=False):
+        recent_closed = request_in_state(State.CLOSED, name="孙八")
     totals_before = public_totals()
 
     assert requests_anonymise(older_than=dt.timedelta(days=365), now=now) == 1
