@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .. import selectors
+from .. import access, queues, selectors
 from ..models import Unit
 
 
@@ -49,4 +49,20 @@ class LateFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() == "1":
             return selectors.requests_late(queryset=queryset)
+        return queryset
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """工作队列: the 工作台's queues (dispatch.queues), only those the user works."""
+
+    title = _("工作队列")
+    parameter_name = "queue"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [(q.key, q.label) for q in queues.queues_for(access.scope_of(request.user))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value in queues.QUEUES:
+            return queues.queue_narrow(key=value, scope=access.scope_of(request.user), queryset=queryset)
         return queryset

@@ -45,9 +45,10 @@ from ..access import Role
 from ..feedback import feedback_record
 from ..forms import ACTION_FORMS, BulkHandOverForm
 from ..workflow import TransitionError
+from . import workbench
 from .base import admin_user
 from .dashboard import DashboardAdminMixin
-from .filters import LateFilter, TagFilter, UnitFilter
+from .filters import LateFilter, QueueFilter, TagFilter, UnitFilter
 from .inlines import AssignmentInline, AttachmentInline, EventInline, ExtensionRequestInline, FeedbackInline
 
 if TYPE_CHECKING:
@@ -115,6 +116,7 @@ class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
         "created_at",
     )
     list_filter = (
+        QueueFilter,
         "state",
         UnitFilter,
         ("category", admin.RelatedFieldListFilter),
@@ -144,6 +146,9 @@ class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
 
     # Scoping ------------------------------------------------------------------
 
+    def get_ordering(self, request: HttpRequest):
+        return workbench.queue_ordering(request) or super().get_ordering(request)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = access.requests_visible(scope=access.scope_of(request.user), queryset=super().get_queryset(request))
         return selectors.requests_with_worklist_columns(queryset=qs)
@@ -156,7 +161,11 @@ class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None):
         obj = self._object_or_404(request, object_id)
-        context = {**(extra_context or {}), "workflow_actions": self._action_forms(request, obj)}
+        context = {
+            **(extra_context or {}),
+            "workflow_actions": self._action_forms(request, obj),
+            **workbench.queue_context(request, obj),
+        }
         if request.method == "GET" and access.contact_visible_to(help_request=obj, user=request.user):
             # The page will show the full name and phone: record who saw them.
             services.contact_access_record(user=admin_user(request), help_request=obj, ip_address=client_ip(request))
@@ -227,7 +236,10 @@ class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
                 {
                     "action": action,
                     "form": ACTION_FORMS[action.name](prefix=action.name, initial=initial),
-                    "url": reverse("admin:requests_app_helprequest_action", args=[obj.pk, action.name]),
+                    "url": workbench.with_queue(
+                        reverse("admin:requests_app_helprequest_action", args=[obj.pk, action.name]),
+                        workbench.queue_of(request),
+                    ),
                 }
             )
         return items
@@ -252,7 +264,7 @@ class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         if action not in ACTION_FORMS:
             raise Http404
-        change_url = reverse("admin:requests_app_helprequest_change", args=[obj.pk])
+        change_url = workbench.change_url(obj.pk, workbench.queue_of(request))
         form = ACTION_FORMS[action](request.POST, prefix=action)
         if not form.is_valid():
             errors = "；".join(

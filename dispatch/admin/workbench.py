@@ -1,0 +1,60 @@
+"""The 工作台's links between pages: a queue's changelist, its requests, and 下一件.
+
+A request opened from a queue (the 工作台 or the changelist filtered by
+`?queue=`) carries Django admin's `_changelist_filters`; the change page reads
+the queue from it, keeps it on every action's form, and offers the queue's next
+most urgent request after the action.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
+
+from django.db.models import F
+from django.http import HttpRequest
+from django.urls import reverse
+
+from .. import access, queues
+from ..queues import QUEUES
+
+PRESERVED = "_changelist_filters"
+
+
+def queue_of(request: HttpRequest) -> str | None:
+    """The queue a change page was opened from, if any."""
+    filters = dict(parse_qsl(request.GET.get(PRESERVED, "")))
+    key = filters.get("queue") or request.GET.get("queue")
+    return key if key in QUEUES else None
+
+
+def with_queue(url: str, key: str | None) -> str:
+    """`url` carrying the queue, the way Django admin preserves a changelist's filters."""
+    return f"{url}?{urlencode({PRESERVED: urlencode({'queue': key})})}" if key else url
+
+
+def change_url(pk: int, key: str | None) -> str:
+    return with_queue(reverse("admin:requests_app_helprequest_change", args=[pk]), key)
+
+
+def queue_context(request: HttpRequest, obj) -> dict:
+    """The change page's queue: its name, the link back to it, and the next request in it."""
+    key = queue_of(request)
+    if key is None:
+        return {}
+    following = queues.queue_next(key=key, scope=access.scope_of(request.user), after=obj)
+    changelist = reverse("admin:requests_app_helprequest_changelist")
+    return {
+        "queue": QUEUES[key],
+        "queue_url": f"{changelist}?{urlencode({'queue': key})}",
+        "next_in_queue": change_url(following.pk, key) if following is not None else None,
+    }
+
+
+def queue_ordering(request: HttpRequest) -> list | None:
+    """A queue's changelist opens most urgent first (unless a column was clicked)."""
+    key = request.GET.get("queue")
+    if key not in QUEUES or request.GET.get("o"):
+        return None
+    if QUEUES[key].by_due:
+        return [F("next_due_at").asc(nulls_last=True), "created_at", "id"]
+    return ["-updated_at", "-id"]
