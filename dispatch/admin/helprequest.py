@@ -47,6 +47,7 @@ from ..forms import ACTION_FORMS, BulkHandOverForm
 from ..workflow import TransitionError
 from . import workbench
 from .base import admin_user
+from .columns import CompactColumnsMixin, cut
 from .dashboard import DashboardAdminMixin
 from .filters import LateFilter, QueueFilter, TagFilter, UnitFilter
 from .inlines import AssignmentInline, AttachmentInline, EventInline, ExtensionRequestInline, FeedbackInline
@@ -102,10 +103,10 @@ NEXT_STEP: dict[str, StrOrPromise] = {
 
 
 @admin.register(HelpRequest)
-class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
+class HelpRequestAdmin(CompactColumnsMixin, DashboardAdminMixin, admin.ModelAdmin):
     list_display = (
         "ticket_number",
-        "title",
+        "title_cell",
         "state",
         "next_step",
         "time_left",
@@ -113,7 +114,7 @@ class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
         "district",
         "category",
         "is_urgent",
-        "created_at",
+        "submitted",
     )
     list_filter = (
         QueueFilter,
@@ -323,10 +324,10 @@ class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
         return queryset.filter(ticket_number__in={term, term.upper()}), False
 
     @admin.display(description=_("下一步"))
-    def next_step(self, obj: HelpRequest) -> StrOrPromise:
+    def next_step(self, obj: HelpRequest) -> str:
         if getattr(obj, "has_pending_extension", False):
-            return gettext("延期待审批（督办员）")
-        return NEXT_STEP.get(obj.state, "—")
+            return cut(gettext("延期待审批（督办员）"), 9)
+        return cut(NEXT_STEP.get(obj.state, "—"), 9)
 
     @admin.display(description=_("时限"), ordering="next_due_at")
     def time_left(self, obj: WithAnnotations[HelpRequest, NextDue]) -> str:

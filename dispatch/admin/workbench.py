@@ -14,6 +14,8 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.urls import reverse
 
+from requests_app.models import FINISHED_STATES, State
+
 from .. import access, queues
 from ..queues import QUEUES
 
@@ -50,11 +52,18 @@ def queue_context(request: HttpRequest, obj) -> dict:
     }
 
 
+BY_TIME_LEFT = [F("next_due_at").asc(nulls_last=True), "created_at", "id"]
+
+
 def queue_ordering(request: HttpRequest) -> list | None:
-    """A queue's changelist opens most urgent first (unless a column was clicked)."""
-    key = request.GET.get("queue")
-    if key not in QUEUES or request.GET.get("o"):
+    """Open work opens by time left, most urgent first: a queue (but 不满意, newest first) or a
+    state still being worked. A clicked column (`o`) wins."""
+    if request.GET.get("o"):
         return None
-    if QUEUES[key].by_due:
-        return [F("next_due_at").asc(nulls_last=True), "created_at", "id"]
-    return ["-updated_at", "-id"]
+    key = request.GET.get("queue")
+    if key in QUEUES:
+        return BY_TIME_LEFT if QUEUES[key].by_due else ["-updated_at", "-id"]
+    state = request.GET.get("state__exact")
+    if state and state not in FINISHED_STATES and state != State.RESOLVED:
+        return BY_TIME_LEFT
+    return None

@@ -124,3 +124,17 @@ def test_queue_counts_are_capped(staff, make_request, monkeypatch):
         make_request(State.SUBMITTED)
     summary = queues.queue_summary(key="to_list", scope=scope_of(staff.dispatcher))
     assert (summary.capped, summary.count_text) == (True, "2+")
+
+
+def test_open_work_opens_by_time_left_and_a_clicked_column_wins(client, staff, make_request):
+    later, sooner = make_request(State.SUBMITTED), make_request(State.SUBMITTED)
+    now = timezone.now()
+    Deadline.objects.filter(request=later, kind="contact").update(due_at=now + dt.timedelta(minutes=50))
+    Deadline.objects.filter(request=sooner, kind="contact").update(due_at=now + dt.timedelta(minutes=5))
+    client.force_login(staff.dispatcher)
+    html = html_of(client.get(CHANGELIST, {"state__exact": "submitted"}), 'id="changelist"', later.ticket_number)
+    assert html.index(sooner.ticket_number) < html.index(later.ticket_number)
+    html = html_of(client.get(CHANGELIST), 'id="changelist"', later.ticket_number)  # everything: newest first
+    assert html.index(sooner.ticket_number) < html.index(later.ticket_number)
+    html = html_of(client.get(CHANGELIST, {"state__exact": "submitted", "o": "1"}), 'id="changelist"')
+    assert html.index(later.ticket_number) < html.index(sooner.ticket_number), "by ticket number, as clicked"
