@@ -9,7 +9,7 @@ export PORT
 # DATABASE_URL / CELERY_BROKER_URL from the environment override them.
 RUN_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: setup run test lint format messages clean
+.PHONY: setup run test lint format messages screenshots clean
 
 # Browser journeys use Debian's Chromium (never a browser build downloaded by a test tool).
 /usr/bin/chromium:
@@ -57,6 +57,18 @@ TEST_ENV := DEBUG=0 SECRET_KEY=$${SECRET_KEY:-test-only-not-a-secret} \
 test: setup lint /usr/bin/chromium
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+# The README's pictures (maintainers): browser journeys write docs/screenshots/*.png,
+# then optipng shrinks them losslessly. Needs a CJK font for Chromium to draw Chinese.
+/usr/share/fonts/truetype/wqy/wqy-microhei.ttc:
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei
+
+/usr/bin/optipng:
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq optipng
+
+screenshots: setup /usr/bin/chromium /usr/share/fonts/truetype/wqy/wqy-microhei.ttc /usr/bin/optipng
+	$(TEST_ENV) SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -p no:randomly dispatch/tests/test_screenshots.py
+	optipng -quiet -o2 docs/screenshots/*.png
 
 # Translations (maintainers): re-extract every marked UI string into the one
 # project catalog, locale/en/LC_MESSAGES/django.po, then compile the .mo that
