@@ -38,7 +38,7 @@ from requests_app.models import HelpRequest
 from . import workflow
 from .access import Actor, actor_user
 from .models import Assignment, ResponsibilityRule, RoutingRecord, Unit
-from .textsim import char_set, jaccard
+from .textsim import char_set, jaccard, title_set
 
 HISTORY_WINDOW = 2000  # past hand-overs of the same channel that vote
 TOP = 3
@@ -149,7 +149,7 @@ def history_vote(
     votes: dict[int, float] = defaultdict(float)
     count = 0
     for unit_id, row_district, row_title in rows:
-        weight = (jaccard(query, char_set(row_title)) + SIMILARITY_FLOOR) ** SHARPNESS
+        weight = (jaccard(query, title_set(row_title)) + SIMILARITY_FLOOR) ** SHARPNESS
         if row_district == district_id:
             weight *= DISTRICT_BONUS
         votes[unit_id] += weight

@@ -3,9 +3,9 @@
 `requests_similar` picks the candidates with one indexed query (same
 district, submitted within `window_days`, not invalid and not themselves
 duplicates, newest first, at most `MAX_CANDIDATES`, narrowed to what the staff
-member may see by `dispatch.access.requests_visible`), scores them in Python
-with `textsim.request_similarity` (characters, not words: Chinese has no
-spaces), and returns the best `limit` at or above `THRESHOLD`, each with its
+member may see by `dispatch.access.requests_visible`), scores their titles and
+the first `CONTENT_HEAD` characters of their contents in Python with
+`textsim.Probe` (characters, not words: Chinese has no spaces), and returns the best `limit` at or above `THRESHOLD`, each with its
 score. The same code runs on PostgreSQL and SQLite.
 
 PostgreSQL's pg_trgm does index CJK on this server (C.UTF-8: `show_trgm`
@@ -22,15 +22,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models.functions import Left
 from django.utils import timezone
 
 from requests_app.models import HelpRequest, State
 
 from .access import Scope, requests_visible
-from .textsim import request_similarity
+from .textsim import Probe
 
 WINDOW_DAYS = 30
 MAX_CANDIDATES = 5000
+# The start of a content says what and where; the rest costs time, not precision.
+CONTENT_HEAD = 300
 LIMIT = 5
 # The best F1 on the labelled pairs (bench/similar_bench.py).
 THRESHOLD = 0.16
@@ -62,9 +65,13 @@ def similar_scores(
         .exclude(state__in=[State.INVALID, State.DUPLICATE])
     )
     candidates = requests_visible(scope=scope, queryset=candidates)
-    rows = candidates.order_by("-created_at", "-id").values_list("pk", "title", "content")[:max_candidates]
-    title, content = help_request.title, help_request.content
-    scored = [(request_similarity(title, content, t, c), pk) for pk, t, c in rows]
+    rows = (
+        candidates.annotate(head=Left("content", CONTENT_HEAD))
+        .order_by("-created_at", "-id")
+        .values_list("pk", "title", "head")[:max_candidates]
+    )
+    probe = Probe.of(help_request.title, help_request.content[:CONTENT_HEAD])
+    scored = [(probe.similarity(t, c), pk) for pk, t, c in rows]
     scored.sort(key=lambda s: (-s[0], -s[1]))
     return scored
 
