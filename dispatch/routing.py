@@ -208,13 +208,19 @@ def suggestion_units(*, suggestion: Suggestion) -> dict[int, Unit]:
 
 
 def request_hand_over_routed(
-    *, request_id: int, actor: Actor, unit: Unit, assist_units: Iterable[Unit] = (), instructions: str = ""
+    *,
+    request_id: int,
+    actor: Actor,
+    unit: Unit,
+    assist_units: Iterable[Unit] = (),
+    instructions: str = "",
+    rules: Sequence[ResponsibilityRule] | None = None,
 ) -> HelpRequest:
     """交单 through the workflow, recording what routing suggested and what was chosen (one transaction).
 
     The suggestion is computed again here, on the server: what the form showed
     is not trusted, and the record says what the rules and history said at
-    the moment of the hand-over.
+    the moment of the hand-over. A bulk hand-over passes `rules`, loaded once.
     """
     with transaction.atomic():
         help_request = workflow.transition_apply(
@@ -225,7 +231,7 @@ def request_hand_over_routed(
             assist_units=list(assist_units),
             instructions=instructions,
         )
-        suggestion = routing_suggest(help_request=help_request)
+        suggestion = routing_suggest(help_request=help_request, rules=rules)
         RoutingRecord.objects.create(
             request=help_request,
             source=suggestion.source,

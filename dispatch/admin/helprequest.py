@@ -356,6 +356,7 @@ class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
         form = BulkHandOverForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
             done, refused = [], []
+            rules = routing.rules_active()
             for pk, number in queryset.values_list("pk", "ticket_number"):
                 try:
                     routing.request_hand_over_routed(
@@ -363,6 +364,7 @@ class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
                         actor=request.user,
                         unit=form.cleaned_data["unit"],
                         instructions=form.cleaned_data["instructions"],
+                        rules=rules,
                     )
                     done.append(number)
                 except TransitionError as exc:

@@ -258,3 +258,17 @@ def test_accuracy_on_held_out_history_and_the_command(staff, capsys):
     out = capsys.readouterr().out
     assert "held-out, rules then history: n=10" in out
     assert "recorded hand-overs" in out
+
+
+def test_bulk_hand_over_records_each_choice(client, staff, make_request):
+    _rule(cat="minsheng", keywords="停水", lead="郑州市城市管理局")
+    listed = [make_request(State.LISTED) for _ in range(3)]  # the factory's title: 小区停水三天
+    client.force_login(staff.dispatcher)
+    changelist = reverse("admin:requests_app_helprequest_changelist")
+    ids = [str(r.pk) for r in listed]
+    response = client.post(
+        changelist, {"action": "hand_over_selected", "_selected_action": ids, "apply": "1", "unit": staff.unit_b.pk}
+    )
+    assert response.status_code == 302
+    records = RoutingRecord.objects.filter(request__in=listed)
+    assert sorted(records.values_list("source", "rank", "chosen_unit")) == [("rule", None, staff.unit_b.pk)] * 3
