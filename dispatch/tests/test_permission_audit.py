@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, URLResolver, reverse
 from django.utils import timezone
 
-from dispatch.models import ContactAccess, ExtensionRequest, Notification
+from dispatch.models import ContactAccess, ExtensionRequest, Notification, ResponsibilityRule, RoutingRecord
 from requests_app.models import ApiClient, Category, District, State, WebhookDelivery
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,11 @@ def _objects(staff, make_request):
     )
     log = AccessLog.objects.create(username="x", ip_address="127.0.0.1", attempt_time=timezone.now())
     failure = AccessFailureLog.objects.create(username="x", ip_address="127.0.0.1", attempt_time=timezone.now())
+    rule = ResponsibilityRule.objects.create(category=Category.objects.order_by("pk").first(), lead_unit=staff.unit_a)
+    record = RoutingRecord.objects.create(request=req, source="rule", rule=rule, chosen_unit=staff.unit_a)
     return {
+        "responsibilityrule": rule.pk,
+        "routingrecord": record.pk,
         "helprequest": req.pk,
         "laterequest": req.pk,
         "extensionrequest": ExtensionRequest.objects.get().pk,
@@ -185,6 +189,17 @@ EXPECTED: dict[str, tuple[int, int, int, int, int, int]] = {
     "dispatch_notification_changelist": (302, 403, 200, 403, 403, 200),
     "dispatch_notification_delete": (302, 403, 403, 403, 403, 403),
     "dispatch_notification_history": (302, 403, 200, 403, 403, 200),
+    # The 权责清单: kept by the dispatchers, read by the supervisors.
+    "dispatch_responsibilityrule_add": (302, 403, 200, 403, 403, 403),
+    "dispatch_responsibilityrule_change": (302, 403, 200, 403, 403, 200),
+    "dispatch_responsibilityrule_changelist": (302, 403, 200, 403, 403, 200),
+    "dispatch_responsibilityrule_delete": (302, 403, 200, 403, 403, 403),
+    "dispatch_responsibilityrule_history": (302, 403, 200, 403, 403, 200),
+    "dispatch_routingrecord_add": (302, 403, 403, 403, 403, 403),
+    "dispatch_routingrecord_change": (302, 403, 200, 403, 403, 200),
+    "dispatch_routingrecord_changelist": (302, 403, 200, 403, 403, 200),
+    "dispatch_routingrecord_delete": (302, 403, 403, 403, 403, 403),
+    "dispatch_routingrecord_history": (302, 403, 200, 403, 403, 200),
     "dispatch_unit_add": (302, 403, 403, 403, 403, 403),
     "dispatch_unit_change": (302, 403, 200, 403, 403, 200),
     "dispatch_unit_changelist": (302, 403, 200, 403, 403, 200),
