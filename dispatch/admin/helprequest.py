@@ -49,6 +49,7 @@ from .base import admin_user
 from .dashboard import DashboardAdminMixin
 from .filters import LateFilter, TagFilter, UnitFilter
 from .inlines import AssignmentInline, AttachmentInline, EventInline, ExtensionRequestInline, FeedbackInline
+from .location import LocationAdminMixin
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise, WithAnnotations
@@ -61,11 +62,12 @@ CITIZEN_FIELDS = (
     "name",
     "phone",
     "address",
+    "location",
     "title",
     "content",
     "created_at",
 )
-MASKED = {"name": "masked_name", "phone": "masked_phone", "address": "masked_address"}
+MASKED = {"name": "masked_name", "phone": "masked_phone", "address": "masked_address", "location": "masked_location"}
 WORKFLOW_FIELDS = (
     "state",
     "category",
@@ -101,7 +103,7 @@ NEXT_STEP: dict[str, StrOrPromise] = {
 
 
 @admin.register(HelpRequest)
-class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
+class HelpRequestAdmin(LocationAdminMixin, DashboardAdminMixin, admin.ModelAdmin):
     list_display = (
         "ticket_number",
         "title",
