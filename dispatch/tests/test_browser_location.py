@@ -3,7 +3,10 @@ citizen's pages show ~100 m, staff who call the citizen see the exact point; the
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from dispatch.tests import factories
 from requests_app.models import HelpRequest
@@ -48,9 +51,9 @@ def test_the_location_button_fills_the_form_and_the_point_is_exact_only_for_staf
     button = page.get_by_role("button", name="使用我的位置")
     assert button.is_visible()  # shown by static/js/location.js once it finds navigator.geolocation
     button.click()
-    page.wait_for_function("document.querySelector('input[name=latitude]').value !== ''")
-    assert page.input_value("input[name=latitude]") == "34.757123"
-    assert page.input_value("input[name=longitude]") == "113.665432"
+    # Locator assertions (no page-side eval, which the CSP forbids).
+    expect(page.locator("input[name=latitude]")).to_have_value("34.757123")
+    expect(page.locator("input[name=longitude]")).to_have_value("113.665432")
     assert "已填入您的位置" in page.text_content("#geolocate-status")
     page.get_by_role("button", name="提交求助").click()
     page.wait_for_url("**/help/receipt/**")
@@ -88,13 +91,13 @@ def test_with_tiles_a_tap_on_the_local_map_sets_the_point(live_server, browser, 
     page.goto(f"{live_server.url}/help/new/")
     page.wait_for_selector("#location-map.leaflet-container")
     page.click("#location-map", position={"x": 150, "y": 120})
-    page.wait_for_function("document.querySelector('input[name=latitude]').value !== ''")
+    expect(page.locator("input[name=latitude]")).to_have_value(re.compile(r"^3[45]\.\d{6}$"))
     latitude = float(page.input_value("input[name=latitude]"))
     longitude = float(page.input_value("input[name=longitude]"))
     assert 34.25 <= latitude <= 35.0 and 112.7 <= longitude <= 114.25
     assert page.locator("#location-map .leaflet-marker-icon").count() == 1
     # The button moves the marker to the phone's position.
     page.get_by_role("button", name="使用我的位置").click()
-    page.wait_for_function("document.querySelector('input[name=latitude]').value === '34.757123'")
+    expect(page.locator("input[name=latitude]")).to_have_value("34.757123")
     assert [e for e in page.console_errors if "Content Security Policy" in e] == []
     context.close()
