@@ -76,7 +76,7 @@ def api_view(*methods: str) -> Callable:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
             if request.method not in allowed:
-                description = f"不支持 {request.method} 请求；此地址支持：{', '.join(allowed)}。"
+                description = f"不支持 {request.method[:16]} 请求；此地址支持：{', '.join(allowed)}。"
                 response = render_errors([(405, description)], fmt=kwargs.get("fmt") or _fmt_of(request), status=405)
                 response["Allow"] = ", ".join(allowed)
                 return response
