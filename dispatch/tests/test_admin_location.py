@@ -53,3 +53,35 @@ def test_no_point_no_link(client, staff, make_request, settings):
     assert response.status_code == 200
     assert req.ticket_number in response.content.decode()
     assert "gis.example.gov.cn" not in response.content.decode()
+
+
+def test_public_figures_carry_no_point(client, make_request):
+    make_request(State.CLOSED, **POINT)
+    response = client.get(reverse("dispatch_public:stats"), {"days": "30"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="p-received">1<' in html
+    assert "34.757" not in html and "113.665" not in html
+
+
+def test_webhook_payloads_carry_the_rounded_point_only(staff):
+    from requests_app.models import Event
+    from requests_app.open311 import services as open311_services
+    from requests_app.tests.factories import category, district
+    from requests_app.tests.open311_helpers import make_client
+
+    client, _ = make_client(name="网格化管理系统")
+    data = {
+        "category": category(),
+        "urgency": "normal",
+        "district": district(),
+        "name": "张三",
+        "phone": "13812345678",
+        "address": "",
+        "title": "井盖丢失",
+        "content": "二七广场东侧路口的井盖丢失两天了。",
+        **POINT,
+    }
+    req = open311_services.service_request_create(client=client, data=data).request
+    payload = open311_services._webhook_payload(event=Event.objects.get(request=req))
+    assert (payload["service_request"]["lat"], payload["service_request"]["long"]) == (34.757, 113.665)
