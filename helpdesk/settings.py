@@ -329,6 +329,24 @@ STATS_WARM_SECONDS = env.int("STATS_WARM_SECONDS", default=240)
 # Ticket numbers: prefix + local date + per-day counter (ZZ20260315-0042).
 TICKET_PREFIX = env.str("TICKET_PREFIX", default="ZZ")
 
+# --- Location -------------------------------------------------------------
+# Requests may carry a WGS-84 point (the browser's geolocation, Open311 lat/long).
+# It must fall inside the city's bounding box: south,west,north,east in degrees
+# (latitude min, longitude min, latitude max, longitude max). Zhengzhou by default.
+CITY_BBOX = env.list("CITY_BBOX", cast=float, default=[34.25, 112.7, 35.0, 114.25])
+# A tile URL template ("https://tiles.example.gov.cn/{z}/{x}/{y}.png") switches on the small
+# Leaflet map on the form and the staff page; empty (the default): no map, nothing loaded
+# from anywhere else, so the portal works on an intranet without a CDN.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
+# Staff see a link to the city's own GIS for a request's exact point: {lat} and {lon} are
+# replaced by its WGS-84 coordinates, e.g. "https://gis.example.gov.cn/map?lat={lat}&lng={lon}".
+GIS_URL_TEMPLATE = env.str("GIS_URL_TEMPLATE", default="")
+if MAP_TILE_URL.startswith(("https://", "http://")):
+    # The map's tiles are the one thing loaded from elsewhere, and only when a city sets them.
+    _tiles = MAP_TILE_URL.split("/", 3)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append("/".join(_tiles[:3]).replace("{s}", "*"))
+
 # --- Open311 API webhooks ---------------------------------------------------
 OPEN311_WEBHOOK_TIMEOUT_SECONDS = env.float("OPEN311_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 OPEN311_WEBHOOK_MAX_ATTEMPTS = env.int("OPEN311_WEBHOOK_MAX_ATTEMPTS", default=6)

@@ -57,3 +57,22 @@ def personal_data_keys_check(app_configs, **kwargs):
             )
         )
     return problems
+
+
+@checks.register()
+def city_bbox_check(app_configs, **kwargs):
+    """CITY_BBOX must be south,west,north,east in WGS-84 degrees, south < north and west < east."""
+    box = list(settings.CITY_BBOX)
+    valid = len(box) == 4
+    if valid:
+        south, west, north, east = box
+        valid = -90 <= south < north <= 90 and -180 <= west < east <= 180
+    if valid:
+        return []
+    return [
+        checks.Error(
+            f"CITY_BBOX={box!r} is not a box: the form and the API could not check a location against it.",
+            hint="Set CITY_BBOX to south,west,north,east in degrees, e.g. 34.25,112.7,35.0,114.25 (Zhengzhou).",
+            id="requests_app.E002",
+        )
+    ]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, cast
 
 from captcha.fields import CaptchaField
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Field, Layout
+from crispy_forms.layout import HTML, Field, Layout
 from django import forms
 from django.conf import settings
 from django.core import signing
@@ -23,7 +23,7 @@ from django.db.models import Model
 from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors
+from . import location, selectors
 from .models import Category, District, Feedback, Urgency
 from .phones import phone_normalize
 from .photos import PhotoRejected, photo_clean
@@ -125,6 +125,25 @@ class ActiveRowChoiceField(forms.ModelChoiceField):
         )
 
 
+class CoordinateField(forms.CharField):
+    """Optional degrees (WGS-84) as a Decimal rounded to six places; not a number → "invalid"."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        attrs = {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false", "maxlength": 40}
+        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        parsed = location.coordinate_parse(value) if len(value) <= 40 else None
+        if parsed is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return parsed
+
+
 class CategoryChoiceField(ActiveRowChoiceField):
     def label_from_instance(self, obj: Category) -> str:
         return obj.name
@@ -171,6 +190,15 @@ class HelpRequestForm(forms.Form):
         max_length=200,
         required=False,
         error_messages={"max_length": _("地址最多 %(limit_value)d 个字。")},
+    )
+    latitude = CoordinateField(
+        label=_("纬度（选填）"),
+        error_messages={"invalid": _("纬度应是以度为单位的数字，例如 34.757。")},
+    )
+    longitude = CoordinateField(
+        label=_("经度（选填）"),
+        help_text=_("点击“使用我的位置”自动填写（WGS-84 坐标）。公开页面只显示约100米范围的位置。"),
+        error_messages={"invalid": _("经度应是以度为单位的数字，例如 113.665。")},
     )
     title = forms.CharField(
         label=_("标题"),
@@ -222,15 +250,22 @@ class HelpRequestForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
-        self.helper.layout = Layout(
-            *(Field(name, wrapper_class="hp-field") if name == "website" else name for name in self.fields)
-        )
+        self.helper.layout = Layout(*(item for name in self.fields for item in self._layout_items(name)))
+
+    @staticmethod
+    def _layout_items(name: str) -> tuple:
+        if name == "website":
+            return (Field(name, wrapper_class="hp-field"),)
+        if name == "latitude":  # the "使用我的位置" button (and the map, when tiles are set) above the two fields
+            return (HTML("{% load location %}{% location_picker %}"), name)
+        return (name,)
 
     # Honeypot and fill-time checks are for browsers; API clients authenticate with a key.
     bot_checks = True
 
     def clean(self) -> dict:
         cleaned = super().clean() or {}
+        self._clean_location(cleaned)
         if not self.bot_checks:
             return cleaned
         if cleaned.get("website"):
@@ -253,6 +288,32 @@ class HelpRequestForm(forms.Form):
         for name, value in values.items():
             data[name] = value
         self.data = data
+
+    def _clean_location(self, cleaned: dict) -> None:
+        """Both coordinates or neither, inside the city's box (a field already refused adds nothing)."""
+        if "latitude" in self.errors or "longitude" in self.errors:
+            return
+        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
+        if (latitude is None) != (longitude is None):
+            missing = "longitude" if longitude is None else "latitude"
+            self.add_error(missing, forms.ValidationError(_("请同时填写纬度和经度，或两项都不填。"), code="half"))
+            return
+        if latitude is None or longitude is None:
+            return
+        box = location.city_bbox()
+        if not box.contains(latitude, longitude):
+            message = _(
+                "该位置（纬度 %(lat)s，经度 %(lon)s）不在本市范围内（纬度 %(south)s–%(north)s，"
+                "经度 %(west)s–%(east)s）。请检查定位是否准确，或清空位置后提交。"
+            ) % {
+                "lat": latitude,
+                "lon": longitude,
+                "south": box.south,
+                "north": box.north,
+                "west": box.west,
+                "east": box.east,
+            }
+            self.add_error("latitude", forms.ValidationError(message, code="outside_city"))
 
     def submit_token_renew(self) -> None:
         """The key was refused (another submission holds it): keep everything typed, give a fresh key."""

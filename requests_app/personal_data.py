@@ -38,11 +38,31 @@ class Kind(enum.StrEnum):
     FILE = "file"  # a file on disk (a photo), and the row describing it
     RECIPIENT = "recipient"  # a phone or e-mail address a message was sent to
     DERIVED = "derived"  # a keyed hash of personal data (finds by phone): erased with it
+    LOCATION = "location"  # the exact point a citizen gave (maybe their home): staff only, public ~100 m
     STAFF = "staff"  # about a staff member or someone logging in (accounts, login logs, access audit)
 
 
 # `Entry.erased` for an entry whose whole row is deleted (with its file) on anonymisation.
 DELETE = None
+
+
+@dataclass(frozen=True)
+class Coarsened:
+    """`Entry.erased` for a coordinate: anonymisation keeps only what public outputs show (~100 m).
+
+    Applied to the request's own fields only. Idempotent: coarsening twice is coarsening once.
+    """
+
+    def __call__(self, value: object) -> object:
+        from .public import coordinate_public  # public imports the models; this module must not
+
+        return coordinate_public(value)  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return "rounded to the public ~100 m"
+
+
+COARSENED = Coarsened()
 
 
 @dataclass(frozen=True)
@@ -54,7 +74,8 @@ class Entry:
     request's personal data can be found and erased together; None when the
     data is not a request's (staff accounts, login logs): anonymisation leaves
     it and `retention` says what erases it. `erased` is the value anonymisation
-    writes (DELETE: the row is deleted, with its file). For a JSON field,
+    writes (DELETE: the row is deleted, with its file; a callable such as
+    COARSENED: applied to the request's own value). For a JSON field,
     `json_keys` names the (dotted) keys that hold personal data: only they are
     erased, the rest of the document stays.
     """
@@ -142,6 +163,9 @@ PERSONAL_NAME = re.compile(
 )
 # Only columns that can hold text: a `first_contact_at` timestamp holds no personal data.
 _TEXT_FIELDS = (models.CharField, models.TextField, models.GenericIPAddressField, models.JSONField)
+# Numbers named like a position: a point on a map can be someone's home.
+PERSONAL_PLACE = re.compile(r"(^|_)(lat|latitude|lon|lng|longitude|coord\w*|location|position|geo\w*)(_|$)")
+_NUMBER_FIELDS = (models.DecimalField, models.FloatField)
 
 
 def looks_personal(field: models.Field) -> bool:
@@ -150,6 +174,8 @@ def looks_personal(field: models.Field) -> bool:
 
     if isinstance(field, (EncryptedTextField, models.FileField)):
         return True
+    if isinstance(field, _NUMBER_FIELDS):
+        return bool(PERSONAL_PLACE.search(field.name))
     return isinstance(field, _TEXT_FIELDS) and bool(PERSONAL_NAME.search(field.name))
 
 
@@ -198,6 +224,7 @@ KIND_LABELS = {
     Kind.FILE: "file",
     Kind.RECIPIENT: "recipient",
     Kind.DERIVED: "keyed hash",
+    Kind.LOCATION: "location",
     Kind.STAFF: "staff",
 }
 
@@ -207,6 +234,8 @@ def _erasure(entry: Entry) -> str:
         return entry.retention or "kept"
     if entry.erased is DELETE:
         return "row and file deleted" if entry.kind == Kind.FILE else "row deleted"
+    if callable(entry.erased):
+        return str(entry.erased)
     blanked = "blanked" if entry.erased in ("", {}) else f"set to “{entry.erased}”"
     if entry.json_keys:
         return f"keys {', '.join(f'`{k}`' for k in entry.json_keys)} {blanked}"
@@ -234,6 +263,8 @@ inventory_register(
     Entry(REQUEST, "phone", Kind.CONTACT, "", "", "市民电话"),
     Entry(REQUEST, "phone_hash", Kind.DERIVED, "", "", "电话的密钥哈希（按电话查找）"),
     Entry(REQUEST, "address", Kind.CONTACT, "", "", "市民地址"),
+    Entry(REQUEST, "latitude", Kind.LOCATION, "", COARSENED, "市民所给位置的纬度（精确；公开时约100米）"),
+    Entry(REQUEST, "longitude", Kind.LOCATION, "", COARSENED, "市民所给位置的经度（精确；公开时约100米）"),
     Entry(REQUEST, "title", Kind.FREE_TEXT, "", ANONYMISED_TEXT, "求助标题（公开时经脱敏）"),
     Entry(REQUEST, "content", Kind.FREE_TEXT, "", ANONYMISED_TEXT, "求助内容（市民填写）"),
     Entry("requests_app.Feedback", "comment", Kind.FREE_TEXT, "request", "", "市民评价意见（评价结果保留）"),

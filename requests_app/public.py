@@ -7,7 +7,8 @@ HelpRequest directly:
   prove nothing about who is asking — every Open311 response and webhook
   payload, and anything a page shows about someone else's request. It holds
   the ticket number, channel, district, state, the Open311 status, times, the
-  handling unit's name and the title through `text_redact`. It has no field
+  handling unit's name, the title through `text_redact` and the location
+  rounded to ~100 m (`coordinate_public`), never the exact point. It has no field
   for an event's note, a rating comment or the request text, so free text
   typed by citizens or staff cannot reach a keyless output; `status_notes` is
   written by the system from the state label, the unit name and the time.
@@ -31,13 +32,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from helpdesk.timefmt import local_minute
 
-from .models import Deadline, Event, Feedback, HelpRequest, State
+from .location import coordinate_round
+from .models import FINISHED_STATES, Deadline, Event, Feedback, HelpRequest, State
 from .phones import name_mask, phone_mask
 from .redact import text_redact
 from .selectors import track_token_for
@@ -69,6 +72,16 @@ def state_label(state: str) -> str:
     return str(State(state).label)
 
 
+# Three decimals of a degree: 111 m of latitude, ~91 m of longitude in Zhengzhou. What is
+# published is the centre of a ~100 m cell, not the citizen's own point (it may be their home).
+PUBLIC_COORDINATE_PLACES = 3
+
+
+def coordinate_public(value: Decimal | None) -> Decimal | None:
+    """A coordinate as every keyless output shows it (and as anonymisation keeps it): ~100 m."""
+    return None if value is None else coordinate_round(value, places=PUBLIC_COORDINATE_PLACES)
+
+
 # --- Keyless: what anyone may read about any request -------------------------------
 
 
@@ -86,8 +99,10 @@ class PublicSummary:
     title: str  # through text_redact
     submitted_at: dt.datetime
     updated_at: dt.datetime  # the latest public change
-    expected_at: dt.datetime | None  # the next open promise
+    expected_at: dt.datetime | None  # the next open promise; None once finished (nothing more is expected)
     agency: str  # the unit it was last handed over to, by name
+    latitude: Decimal | None  # rounded to ~100 m (coordinate_public), never the exact point
+    longitude: Decimal | None
 
     @property
     def status_notes(self) -> str:
@@ -113,8 +128,10 @@ def summary_of(req: HelpRequest) -> PublicSummary:
         title=text_redact(req.title),
         submitted_at=req.created_at,
         updated_at=_annotated(req, "public_updated_at"),
-        expected_at=_annotated(req, "expected_at"),
+        expected_at=None if req.state in FINISHED_STATES else _annotated(req, "expected_at"),
         agency=_annotated(req, "agency") or "",
+        latitude=coordinate_public(req.latitude),
+        longitude=coordinate_public(req.longitude),
     )
 
 

@@ -39,7 +39,8 @@ def requests_anonymise(*, older_than: dt.timedelta, now: dt.datetime | None = No
     entry of each request in the same batch and transaction: the request's name,
     phone, hash, address, title and text; the outbox's recipients, bodies and
     errors; rating comments; timeline notes; staff free text on hand-overs and
-    extensions; webhook payloads' free text; photo rows. Photo files are deleted
+    extensions; webhook payloads' free text; photo rows. The location is
+    coarsened to what public outputs show (~100 m), never kept exact. Photo files are deleted
     from disk when the batch commits (`transaction.on_commit`), so a rollback
     leaves rows and files together; a crash between the commit and the deletion
     can leave a file without its row (the batch's file names are logged first).
@@ -123,7 +124,10 @@ def _personal_data_erase(*, help_requests: list[HelpRequest]) -> list[str]:
         if path == "":
             for help_request in help_requests:
                 for entry in entries:
-                    setattr(help_request, entry.field, entry.erased)
+                    erased = entry.erased
+                    if callable(erased):  # COARSENED: keep what public outputs show
+                        erased = erased(getattr(help_request, entry.field))
+                    setattr(help_request, entry.field, erased)
             own_fields += [entry.field for entry in entries]
             continue
         rows = apps.get_model(label)._base_manager.filter(**{f"{path}__in": ids})

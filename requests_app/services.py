@@ -17,6 +17,7 @@ import hmac
 import logging
 import uuid
 from collections.abc import Sequence
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -97,11 +98,14 @@ def request_submit(
     submit_token: uuid.UUID | None = None,
     channel_label: str = "",
     photos: Sequence[CleanPhoto] = (),
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
     now: dt.datetime | None = None,
 ) -> HelpRequest:
     """Store a citizen's request with its deadlines and the first timeline event.
 
-    Inputs must already be validated and normalised (see forms.HelpRequestForm).
+    Inputs must already be validated and normalised (see forms.HelpRequestForm;
+    the location is a WGS-84 point inside the city's box, or both None).
     Returns the existing request when `submit_token` was used before with the
     same phone; raises SubmitTokenTaken when it was used with another phone.
     """
@@ -120,6 +124,8 @@ def request_submit(
         phone=phone,
         phone_hash=keyed_hash(phone),
         address=address,
+        latitude=latitude,
+        longitude=longitude,
         title=title,
         content=content,
         state=State.SUBMITTED,

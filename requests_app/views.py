@@ -57,6 +57,8 @@ def submit(request: HttpRequest) -> HttpResponse:
                     name=data["name"],
                     phone=data["phone"],
                     address=data["address"],
+                    latitude=data.get("latitude"),
+                    longitude=data.get("longitude"),
                     title=data["title"],
                     content=data["content"],
                     submit_token=data.get("submit_token"),

@@ -53,6 +53,7 @@ from .columns import CompactColumnsMixin, cut
 from .dashboard import DashboardAdminMixin
 from .filters import LateFilter, QueueFilter, TagFilter, UnitFilter
 from .inlines import AssignmentInline, AttachmentInline, EventInline, ExtensionRequestInline, FeedbackInline
+from .location import LocationAdminMixin
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise, WithAnnotations
@@ -65,11 +66,12 @@ CITIZEN_FIELDS = (
     "name",
     "phone",
     "address",
+    "location",
     "title",
     "content",
     "created_at",
 )
-MASKED = {"name": "masked_name", "phone": "masked_phone", "address": "masked_address"}
+MASKED = {"name": "masked_name", "phone": "masked_phone", "address": "masked_address", "location": "masked_location"}
 WORKFLOW_FIELDS = (
     "state",
     "category",
@@ -111,7 +113,7 @@ NEXT_STEP: dict[str, StrOrPromise] = {
 
 
 @admin.register(HelpRequest)
-class HelpRequestAdmin(CompactColumnsMixin, DashboardAdminMixin, admin.ModelAdmin):
+class HelpRequestAdmin(LocationAdminMixin, CompactColumnsMixin, DashboardAdminMixin, admin.ModelAdmin):
     list_display = (
         "ticket_number",
         "title_cell",

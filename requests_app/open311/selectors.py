@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from .. import public
 from ..models import ApiClient, Category, District, HelpRequest
 from ..public import PublicSummary, summary_of
-from ..selectors import public_requests_qs
+from ..selectors import active_category_by_code, public_requests_qs
 
 # The API's names for the state table, which lives with the public view.
 OPEN, CLOSED = public.OPEN, public.CLOSED
@@ -58,6 +58,11 @@ def service_get(*, code: str) -> Category | None:
     return Category.objects.filter(code=code, is_active=True).first()
 
 
+def service_is_active(*, code: str) -> bool:
+    """Does a POST's service_code name an active channel? (The form's own cached list, so both agree.)"""
+    return active_category_by_code(code=code) is not None
+
+
 def districts_list() -> list[District]:
     return list(District.objects.filter(is_active=True))
 
@@ -71,6 +76,8 @@ def service_requests_qs() -> QuerySet[HelpRequest]:
         "title",
         "created_at",
         "updated_at",
+        "latitude",
+        "longitude",
         "category__code",
         "category__name",
         "district__name",

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from xml.etree import ElementTree as ET
 
 from django.http import HttpResponse
 from django.utils import timezone
 
+from ..forms import CONTENT_MAX, CONTENT_MIN
 from ..models import Category, District, Urgency
 from ..public import PublicSummary
 
@@ -51,8 +53,70 @@ def service_dict(category: Category) -> dict:
     }
 
 
-def service_definition_dict(category: Category, districts: list[District]) -> dict:
-    """The portal's extra fields as Open311 attributes (sent as `attribute[<code>]`)."""
+def _rule(code: str, order: int, *, required: bool, rule: str, description: str) -> dict:
+    """An informational attribute (`variable: false`): what the server enforces on a standard parameter."""
+    return {
+        "variable": False,
+        "code": code,
+        "datatype": "string",
+        "required": required,
+        "datatype_description": rule,
+        "order": order,
+        "description": description,
+    }
+
+
+def standard_field_rules(*, bbox: str) -> list[dict]:
+    """The limits POST requests enforces on the spec's own parameters (the web form's, see forms.py).
+
+    Open311 has no place for them but attributes; `variable: false` says a
+    client shows them and sends nothing for them as `attribute[...]`.
+    """
+    return [
+        _rule(
+            "last_name",
+            5,
+            required=True,
+            rule="必填。last_name 与 first_name 合计最多40字；汉字、字母和“·”",
+            description="姓名（姓写在 last_name，名写在 first_name，可只填 last_name）",
+        ),
+        _rule(
+            "phone",
+            6,
+            required=True,
+            rule="必填。11位手机号或带区号的固定电话（如 0371-66668888），最多30个字符",
+            description="联系电话",
+        ),
+        _rule(
+            "description",
+            7,
+            required=True,
+            rule=f"必填。{CONTENT_MIN}–{CONTENT_MAX}字，不能包含网页代码",
+            description="求助内容",
+        ),
+        _rule(
+            "location",
+            8,
+            required=True,
+            rule=(
+                f"必填其一：lat 和 long（WGS-84 十进制度数，须在本市范围内：南,西,北,东 = {bbox}），"
+                "或 address_string（最多200字）。本平台没有地址目录，不接受单独的 address_id"
+            ),
+            description="求助地点",
+        ),
+        _rule(
+            "media_url",
+            9,
+            required=False,
+            rule="不接受：照片只能在网页表单上传（仅工作人员可见）",
+            description="照片",
+        ),
+    ]
+
+
+def service_definition_dict(category: Category, districts: list[District], *, bbox: str) -> dict:
+    """The portal's extra fields as Open311 attributes (sent as `attribute[<code>]`), then the rules
+    on the standard parameters (`variable: false`)."""
     return {
         "service_code": category.code,
         "attributes": [
@@ -61,7 +125,7 @@ def service_definition_dict(category: Category, districts: list[District]) -> di
                 "code": "title",
                 "datatype": "string",
                 "required": True,
-                "datatype_description": "一句话概括问题，最多60字",
+                "datatype_description": "必填。一句话概括问题，最多60字",
                 "order": 1,
                 "description": "标题",
             },
@@ -95,6 +159,7 @@ def service_definition_dict(category: Category, districts: list[District]) -> di
                 "description": "个人信息仅用于办理本次求助，公开页面不显示完整姓名和电话",
                 "values": [{"key": "true", "name": "同意"}],
             },
+            *standard_field_rules(bbox=bbox),
         ],
     }
 
@@ -103,8 +168,9 @@ def service_request_dict(summary: PublicSummary) -> dict:
     """A request in Open311 terms, from its keyless public summary (GET requests, webhooks).
 
     `description` is the title through the redactor, `status_notes` the
-    system's status text, `address` the district only: the request text, the
-    notes and the ratings' comments are never published.
+    system's status text, `address` the district only, `lat`/`long` the point
+    rounded to ~100 m: the request text, the notes, the ratings' comments and
+    the exact point are never published.
     """
     return {
         "service_request_id": summary.ticket_number,
@@ -119,7 +185,17 @@ def service_request_dict(summary: PublicSummary) -> dict:
         "updated_datetime": iso(summary.updated_at),
         "expected_datetime": iso(summary.expected_at),
         "address": summary.district_name,
+        # Keys the spec lists that the portal does not keep are there, as null.
+        "address_id": None,
+        "zipcode": None,
+        "lat": _degrees(summary.latitude),  # rounded to ~100 m by the public view
+        "long": _degrees(summary.longitude),
+        "media_url": None,
     }
+
+
+def _degrees(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
 
 
 SERVICE_NOTICE = "已受理：1小时内回应联系，7小时内落实解决，1天内反馈结果。"

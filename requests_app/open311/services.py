@@ -102,6 +102,8 @@ def service_request_create(*, client: ApiClient, data: dict) -> ApiSubmission:
         name=data["name"],
         phone=data["phone"],
         address=data["address"],
+        latitude=data.get("latitude"),
+        longitude=data.get("longitude"),
         title=data["title"],
         content=data["content"],
         submit_token=submit_token_for_api(token),
