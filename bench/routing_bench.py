@@ -244,13 +244,14 @@ def seed(requests: int, days: int) -> None:
         print(f"lead hand-overs: {cur.rowcount}")
         cur.execute(REASSIGN_SQL, sizes)
         print(f"re-handed after a return: {cur.rowcount} (total {time.monotonic() - started:.0f} s)")
-        cur.execute("ANALYZE requests_app_helprequest; ANALYZE dispatch_assignment")
+        cur.execute("VACUUM ANALYZE requests_app_helprequest")
+        cur.execute("VACUUM ANALYZE dispatch_assignment")
 
 
 # --- time and accuracy ------------------------------------------------------------------------
 
 
-def timings(samples: int) -> None:
+def timings(samples: int, max_candidates: int) -> None:
     from django.db import connection, reset_queries
 
     from dispatch import access, routing, similar
@@ -262,6 +263,7 @@ def timings(samples: int) -> None:
     rules = routing.rules_active()
     results: dict[str, list[float]] = {"routing (rules, then history)": [], "routing, history path": [],
                                        "requests_similar": []}  # fmt: skip
+    cpu_ms: dict[str, list[float]] = {name: [] for name in results}  # this process only, not PostgreSQL's
     sources: dict[str, int] = {}
     candidates = []
     for pk in ids:
@@ -272,29 +274,36 @@ def timings(samples: int) -> None:
                 "routing, history path",
                 lambda r=req: routing.routing_suggest(help_request=r, rules=rules, use_rules=False),
             ),  # fmt: skip
-            ("requests_similar", lambda r=req: similar.requests_similar(help_request=r, scope=scope)),
+            (
+                "requests_similar",
+                lambda r=req: similar.requests_similar(help_request=r, scope=scope, max_candidates=max_candidates),
+            ),  # fmt: skip
         ):
             call()  # warm-up: the same request twice, as when a dispatcher reloads the page
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             out = call()
             results[name].append((time.perf_counter() - started) * 1000)
+            cpu_ms[name].append((time.process_time() - cpu) * 1000)
             if name.startswith("routing (") and isinstance(out, routing.Suggestion):
                 sources[out.source] = sources.get(out.source, 0) + 1
-        candidates.append(len(similar.similar_scores(help_request=req, scope=scope)))
+        candidates.append(len(similar.similar_scores(help_request=req, scope=scope, max_candidates=max_candidates)))
     reset_queries()
     print(f"requests in the database: {total:,}; samples: {len(ids)}; rule answered {sources}")
-    print(f"duplicate candidates per request (same district, 30 days, capped {similar.MAX_CANDIDATES}): "
+    print(f"duplicate candidates per request (same district, 30 days, capped {max_candidates}): "
           f"median {statistics.median(candidates):.0f}, max {max(candidates)}")  # fmt: skip
+    print(f"load average while measuring: {os.getloadavg()}")
     for name, values in results.items():
         values.sort()
+        cpu = sorted(cpu_ms[name])
         p95 = values[int(len(values) * 0.95) - 1]
-        print(f"  {name:<32} p50 {statistics.median(values):6.1f} ms  p95 {p95:6.1f} ms  max {values[-1]:6.1f} ms")
+        print(f"  {name:<32} wall p50 {statistics.median(values):6.1f} ms  p95 {p95:6.1f} ms  max {values[-1]:6.1f} ms"
+              f"  | Python CPU p50 {statistics.median(cpu):6.1f} ms  p95 {cpu[int(len(cpu) * 0.95) - 1]:6.1f} ms")  # fmt: skip
     with connection.cursor() as cur:
         req = HelpRequest.objects.get(pk=ids[0])
         sql, params = (
             routing.Assignment.objects.filter(role="lead", returned_at__isnull=True, request__category_id=req.category_id,
                                               request__created_at__lt=req.created_at, unit__is_active=True)
-            .order_by("-request__created_at").values_list("unit_id", "request__district_id", "request__title")[:2000]
+            .order_by("-request__created_at").values_list("unit_id", "request__district_id", "request__title")[:routing.HISTORY_WINDOW]
             .query.sql_with_params()
         )  # fmt: skip
         cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
@@ -312,6 +321,12 @@ def accuracy(holdout: float, limit: int) -> None:
     print(f"({time.monotonic() - started:.0f} s)")
 
 
+def similar_max() -> int:
+    from dispatch.similar import MAX_CANDIDATES
+
+    return MAX_CANDIDATES
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("what", choices=["labelled", "seed", "time", "accuracy"])
@@ -320,6 +335,7 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--holdout", type=float, default=0.2)
     parser.add_argument("--limit", type=int, default=1000)
+    parser.add_argument("--max-candidates", type=int, default=0, help="duplicate candidates (default: the portal's)")
     args = parser.parse_args()
     if not 1 <= args.requests <= 5_000_000 or not 1 <= args.samples <= 2000:
         parser.error("--requests 1..5000000, --samples 1..2000")
@@ -329,7 +345,7 @@ def main() -> int:
     elif args.what == "seed":
         seed(args.requests, args.days)
     elif args.what == "time":
-        timings(args.samples)
+        timings(args.samples, args.max_candidates or similar_max())
     else:
         accuracy(args.holdout, args.limit)
     return 0

@@ -147,6 +147,13 @@ class Assignment(models.Model):
         indexes = [
             # Scoping: a handler's changelist is "requests with an active assignment to my units".
             models.Index(fields=["unit", "request"], name="assignment_unit_req_idx", condition=Q(is_active=True)),
+            # Routing's history: each recent request's kept lead unit, read from the index alone.
+            models.Index(
+                fields=["request"],
+                include=["unit"],
+                name="assignment_kept_lead_idx",
+                condition=Q(role="lead", returned_at__isnull=True),
+            ),
         ]
         # The workflow's rights, granted to the role groups by dispatch.roles.
         permissions = [

@@ -40,7 +40,7 @@ from .access import Actor, actor_user
 from .models import Assignment, ResponsibilityRule, RoutingRecord, Unit
 from .textsim import char_set, jaccard, title_set
 
-HISTORY_WINDOW = 2000  # past hand-overs of the same channel that vote
+HISTORY_WINDOW = 1000  # past hand-overs of the same channel that vote (2000: +1 point top-1, 2x the time)
 TOP = 3
 # A past hand-over's vote: (title similarity + a floor) ** SHARPNESS, times DISTRICT_BONUS in the same district.
 SIMILARITY_FLOOR = 0.02
@@ -125,7 +125,8 @@ def history_rows(
     """(unit id, district id, title) of the latest lead hand-overs in a channel that were not returned.
 
     Walks the channel's requests newest first (req_category_created_idx) and
-    joins their lead assignments: one indexed query of at most `window` rows.
+    joins their kept lead assignments (assignment_kept_lead_idx): one indexed
+    query of at most `window` rows.
     """
     qs = Assignment.objects.filter(
         role=Assignment.Role.LEAD,
@@ -170,16 +171,25 @@ def routing_suggest(
     rules: Sequence[ResponsibilityRule] | None = None,
     before: dt.datetime | None = None,
     use_rules: bool = True,
+    avoid_returned: bool = True,
 ) -> Suggestion:
     """Which unit should lead `help_request`, and why (see the module docstring).
 
     `before` limits the history to hand-overs of requests submitted earlier
     (the request's own submission time by default); `rules` lets a caller
-    scoring many requests load the catalogue once.
+    scoring many requests load the catalogue once. A unit that already
+    returned this request (退单) is never suggested for it again, unless
+    `avoid_returned` is off (replaying history as of the first hand-over).
     """
+    returned: set[int] = set()
+    if avoid_returned:
+        returned = set(
+            Assignment.objects.filter(request=help_request, returned_at__isnull=False).values_list("unit_id", flat=True)
+        )
     if use_rules:
+        active = rules_active() if rules is None else rules
         rule = rule_match(
-            rules=rules_active() if rules is None else rules,
+            rules=[r for r in active if r.lead_unit_id not in returned],
             category_id=help_request.category_id,
             district_id=help_request.district_id,
             text=f"{help_request.title}\n{help_request.content}",
@@ -196,6 +206,7 @@ def routing_suggest(
         before=before or help_request.created_at,
         exclude_id=help_request.pk,
     )
+    rows = [row for row in rows if row[0] not in returned]
     candidates, basis = history_vote(rows=rows, district_id=help_request.district_id, title=help_request.title)
     source = RoutingRecord.Source.HISTORY if candidates else RoutingRecord.Source.NONE
     return Suggestion(source=source, candidates=candidates, basis=basis)

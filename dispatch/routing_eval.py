@@ -57,7 +57,7 @@ def routing_evaluate(*, holdout: float = 0.2, limit: int = 1000, use_rules: bool
     rules = rules_active() if use_rules else []
     accuracy = Accuracy()
     for row in rows:
-        suggestion = routing_suggest(help_request=row.request, rules=rules, use_rules=use_rules)
+        suggestion = routing_suggest(help_request=row.request, rules=rules, use_rules=use_rules, avoid_returned=False)
         accuracy.add(source=suggestion.source, rank=suggestion.rank_of(row.unit_id))
     return accuracy
 

@@ -31,7 +31,7 @@ from .access import Scope, requests_visible
 from .textsim import Probe
 
 WINDOW_DAYS = 30
-MAX_CANDIDATES = 5000
+MAX_CANDIDATES = 3000  # a district's month at 300 requests a day is far fewer
 # The start of a content says what and where; the rest costs time, not precision.
 CONTENT_HEAD = 300
 LIMIT = 5
@@ -84,11 +84,14 @@ def requests_similar(
     limit: int = LIMIT,
     threshold: float = THRESHOLD,
     now: dt.datetime | None = None,
+    max_candidates: int = MAX_CANDIDATES,
 ) -> list[Similar]:
     """Up to `limit` requests that may be the same problem, best first (two queries)."""
     best = [
         (score, pk)
-        for score, pk in similar_scores(help_request=help_request, scope=scope, window_days=window_days, now=now)
+        for score, pk in similar_scores(
+            help_request=help_request, scope=scope, window_days=window_days, now=now, max_candidates=max_candidates
+        )
         if score >= threshold
     ][:limit]
     if not best:

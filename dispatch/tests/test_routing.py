@@ -272,3 +272,21 @@ def test_bulk_hand_over_records_each_choice(client, staff, make_request):
     assert response.status_code == 302
     records = RoutingRecord.objects.filter(request__in=listed)
     assert sorted(records.values_list("source", "rank", "chosen_unit")) == [("rule", None, staff.unit_b.pk)] * 3
+
+
+def test_a_unit_that_returned_the_request_is_not_suggested_again(staff):
+    police = _unit("郑州市公安局")
+    _rule(cat="minsheng", keywords="停水", lead="郑州市公安局")
+    _handed_over(staff, _unit("郑州市城市管理局"), title="小区停水三天")
+    req = factories.request_in_state(
+        State.RETURNED,
+        dispatcher_user=staff.dispatcher,
+        handler_user=factories.handler(police),
+        supervisor_user=staff.supervisor,
+        lead=police,
+        title="小区停水三天",
+    )
+    suggestion = routing.routing_suggest(help_request=req)
+    assert suggestion.rule is None
+    assert suggestion.top_unit_id == _unit("郑州市城市管理局").pk
+    assert police.pk not in [c.unit_id for c in suggestion.candidates]
