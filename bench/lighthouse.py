@@ -45,8 +45,20 @@ METRICS = (
 )
 
 
-def lighthouse(binary: str, url: str, out: Path) -> dict:
+def lighthouse(binary: str, url: str, out: Path, attempts: int = 3) -> dict:
+    """One Lighthouse run; retried when Lighthouse itself fails (NO_NAVSTART on a loaded machine)."""
     env = dict(os.environ, CHROME_PATH=os.environ.get("CHROME_PATH", "/usr/bin/chromium"))
+    for attempt in range(attempts):
+        try:
+            _lighthouse_once(binary, url, out, env)
+            break
+        except subprocess.CalledProcessError:
+            if attempt == attempts - 1:
+                raise
+    return json.loads(out.read_text())
+
+
+def _lighthouse_once(binary: str, url: str, out: Path, env: dict) -> None:
     subprocess.run(
         [
             binary,
@@ -61,7 +73,6 @@ def lighthouse(binary: str, url: str, out: Path) -> dict:
         check=True,
         timeout=240,
     )
-    return json.loads(out.read_text())
 
 
 def trimmed(report: dict) -> dict:
