@@ -6,15 +6,28 @@ PORT   ?= 8000
 export PORT
 
 # Local runs default to DEBUG with SQLite and the filesystem broker under var/;
-# DATABASE_URL / CELERY_BROKER_URL from the environment override them.
-RUN_ENV := DEBUG=$${DEBUG:-1}
+# DATABASE_URL / CELERY_BROKER_URL from the environment override them. Static
+# files are served gzip-compressed from the collected copy, as in production
+# (after editing static/, run collectstatic again, or WHITENOISE_USE_FINDERS=1).
+RUN_ENV := DEBUG=$${DEBUG:-1} WHITENOISE_USE_FINDERS=$${WHITENOISE_USE_FINDERS:-0}
 
-.PHONY: setup run test lint format messages screenshots clean
+.PHONY: setup run test lint format messages screenshots clean css
 
 # Browser journeys use Debian's Chromium (never a browser build downloaded by a test tool).
 /usr/bin/chromium:
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+# Test and build tools from npm, pinned in package-lock.json and never served:
+# axe-core (the accessibility tests inject it into Chromium) and PurgeCSS (make css).
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The public pages' Bootstrap subset (committed; helpdesk/tests/test_css.py checks it is fresh).
+PUBLIC_CSS := static/vendor/bootstrap/css/bootstrap.public.min.css
+css: setup node_modules/axe-core/axe.min.js
+	node tools/build_public_css.mjs "$$($(BIN)/python -c 'import crispy_bootstrap5, pathlib; print(pathlib.Path(crispy_bootstrap5.__file__).parent / "templates")')" $(PUBLIC_CSS)
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,7 +67,7 @@ TEST_ENV := DEBUG=0 SECRET_KEY=$${SECRET_KEY:-test-only-not-a-secret} \
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/yibang} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/15}
 
-test: setup lint /usr/bin/chromium
+test: setup lint /usr/bin/chromium node_modules/axe-core/axe.min.js
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
@@ -84,4 +97,4 @@ messages: setup
 	DEBUG=1 $(BIN)/python manage.py compilemessages -l en --ignore='.venv' --ignore='var'
 
 clean:
-	rm -rf $(VENV) var/db.sqlite3* var/broker var/staticfiles var/celerybeat-schedule*
+	rm -rf $(VENV) node_modules var/db.sqlite3* var/broker var/staticfiles var/celerybeat-schedule*

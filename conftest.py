@@ -1,4 +1,6 @@
-"""Project-wide pytest set-up: a clean cache per test and the factories' fixtures."""
+"""Project-wide pytest set-up: a clean cache per test, the factories' fixtures, the browser and axe-core."""
+
+from pathlib import Path
 
 import pytest
 
@@ -104,6 +106,49 @@ def phone_page(browser):
     page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
     yield page
     context.close()
+
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def axe_context(browser):
+    """A phone-sized browser context whose pages axe-core can be injected into.
+
+    axe-core comes from the npm package (`make test` runs `npm ci`), never a
+    CDN. Playwright injects it as an inline script, which the portal's strict
+    Content-Security-Policy would refuse, so this context bypasses the policy
+    (the other browser tests keep checking it).
+    """
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: `make test` installs it with `npm ci`")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN", bypass_csp=True
+    )
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def axe_violations():
+    """`axe_violations(page)`: every axe-core violation on the page as it is now, of any impact."""
+
+    def run(page) -> list[dict]:
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.add_script_tag(path=str(AXE))
+        result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        return [
+            {
+                "rule": v["id"],
+                "impact": v["impact"],
+                "help": v["help"],
+                "nodes": [" ".join(n["target"]) for n in v["nodes"]][:5],
+            }
+            for v in result["violations"]
+        ]
+
+    return run
 
 
 def pytest_collection_modifyitems(config, items):

@@ -11,4 +11,5 @@ urlpatterns = [
     path("help/track/", views.track, name="track"),
     path("help/track/<str:token>/", views.track_token, name="track_token"),
     path("poster/", views.poster, name="poster"),
+    path("display/text-size/", views.text_size, name="text_size"),
 ]

@@ -7,13 +7,14 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from . import public, selectors, services
+from . import display, public, selectors, services
 from .forms import FeedbackForm, HelpRequestForm, LookupForm
 from .models import Category, HelpRequest
 
@@ -150,3 +151,26 @@ def poster(request: HttpRequest) -> HttpResponse:
             "track_qr": _qr_svg(track_url),
         },
     )
+
+
+@require_POST
+def text_size(request: HttpRequest) -> HttpResponse:
+    """长辈版 on or off (the layout's button), then back to the page it was pressed on; no JavaScript needed."""
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("requests_app:home")
+    response = redirect(next_url)
+    if request.POST.get("text_size") == display.LARGE:
+        response.set_cookie(
+            display.TEXT_SIZE_COOKIE,
+            display.LARGE,
+            max_age=display.TEXT_SIZE_COOKIE_AGE,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+        )
+    else:
+        response.delete_cookie(display.TEXT_SIZE_COOKIE, samesite="Lax")
+    return response

@@ -7,3 +7,9 @@ document.addEventListener("submit", function (event) {
   form.dataset.submitting = "1";
   form.querySelectorAll("button[type=submit]").forEach(function (b) { b.classList.add("disabled"); b.setAttribute("aria-disabled", "true"); });
 });
+// A page that comes back with errors puts the keyboard and the screen reader on
+// their summary (role="alert" announces it too), not at the top of the page.
+document.addEventListener("DOMContentLoaded", function () {
+  var summary = document.querySelector("[data-focus-on-load]");
+  if (summary) { summary.focus(); }
+});
