@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from ..crypto import EncryptedTextField
+from ..crypto import EncryptedDecimalField, EncryptedTextField
 from .catalog import Category, District
 
 
@@ -85,10 +85,11 @@ class HelpRequest(models.Model):
     phone = EncryptedTextField(_("联系电话"))
     phone_hash = models.CharField(_("电话指纹"), max_length=64, db_index=True, editable=False, default="")
     address = EncryptedTextField(_("地址"), blank=True)
-    # The exact point (WGS-84, ~0.1 m), personal data like the address: staff only.
-    # Public outputs round it (public.coordinate_public); anonymisation keeps only that.
-    latitude = models.DecimalField(_("纬度"), max_digits=8, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    # The exact point (WGS-84, ~0.1 m), personal data like the address: encrypted at
+    # rest, staff only. Public outputs round it (public.coordinate_public);
+    # anonymisation keeps only that.
+    latitude = EncryptedDecimalField(_("纬度"), max_digits=8, decimal_places=6, null=True, blank=True)
+    longitude = EncryptedDecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
     title = models.CharField(_("标题"), max_length=60)
     content = models.TextField(_("求助内容"), max_length=2000)
 
@@ -140,17 +141,11 @@ class HelpRequest(models.Model):
                 condition=~Q(state=State.DUPLICATE) | Q(duplicate_of__isnull=False),
                 name="req_duplicate_has_main",
             ),
-            # A point has both coordinates or none, and lies on the earth (the city's box is a setting).
+            # A point has both coordinates or none. They are ciphertext, so their range is
+            # checked where they come in: HelpRequestForm (the web form and Open311) holds them to the city's box.
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True, longitude__isnull=True)
-                | Q(
-                    latitude__isnull=False,  # NULL in a comparison would pass the check
-                    longitude__isnull=False,
-                    latitude__gte=-90,
-                    latitude__lte=90,
-                    longitude__gte=-180,
-                    longitude__lte=180,
-                ),
+                | Q(latitude__isnull=False, longitude__isnull=False),
                 name="req_location_valid",
             ),
         ]

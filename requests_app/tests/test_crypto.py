@@ -1,4 +1,5 @@
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -33,6 +34,27 @@ def test_name_phone_and_address_are_not_stored_in_the_clear():
     assert (again.name, again.phone, again.address) == ("王小明", "13812345678", "金水路1号")
     # Exact search by phone still works, through the keyed hash.
     assert request_find_for_citizen(ticket_number=req.ticket_number, phone="138 1234 5678") == again
+
+
+def test_the_exact_point_is_not_stored_in_the_clear_and_survives_a_key_rotation(settings):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [old]
+    req = HelpRequestFactory(latitude=Decimal("34.747812"), longitude=Decimal("113.625367"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT latitude, longitude FROM requests_app_helprequest WHERE id = %s", [req.pk])
+        stored = cursor.fetchone()
+    for column, plain in zip(stored, ("34.747812", "113.625367"), strict=True):
+        assert plain not in column and "34.74" not in column and column.startswith("gAAAA")
+    again = HelpRequest.objects.get(pk=req.pk)
+    assert (again.latitude, again.longitude) == (Decimal("34.747812"), Decimal("113.625367"))
+
+    settings.FIELD_ENCRYPTION_KEYS = [new, old]
+    call_command("rotate_encryption_keys", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    settings.FIELD_ENCRYPTION_KEYS = [new]
+    again = HelpRequest.objects.get(pk=req.pk)
+    assert (again.latitude, again.longitude) == (Decimal("34.747812"), Decimal("113.625367"))
+    settings.FIELD_ENCRYPTION_KEYS = [old]  # a key that no longer opens it: no point, never a wrong one
+    assert HelpRequest.objects.get(pk=req.pk).latitude is None
 
 
 def test_keys_rotate_without_losing_data(settings):

@@ -30,6 +30,8 @@ def test_every_encrypted_field_is_in_the_inventory_and_rotated():
         ("requests_app.HelpRequest", "name"),
         ("requests_app.HelpRequest", "phone"),
         ("requests_app.HelpRequest", "address"),
+        ("requests_app.HelpRequest", "latitude"),
+        ("requests_app.HelpRequest", "longitude"),
         ("dispatch.Notification", "recipient"),
     }
 
