@@ -92,20 +92,54 @@ def request_in_state(
     supervisor_user=None,
     lead: Unit | None = None,
     assist: Unit | None = None,
+    duplicate_of: HelpRequest | None = None,
     **kwargs,
 ) -> HelpRequest:
-    """A request brought to `state` by the workflow: handed over to `lead` (assisted by `assist`).
+    """A new request brought to `state` by the workflow: handed over to `lead` (assisted by `assist`).
 
     Staff not given are one default user per role (the handler works in `lead`,
     金水区人民政府 unless given). `kwargs` go to HelpRequestFactory.
     """
+    return request_advance(
+        HelpRequestFactory(**kwargs),
+        state,
+        dispatcher_user=dispatcher_user,
+        handler_user=handler_user,
+        supervisor_user=supervisor_user,
+        lead=lead,
+        assist=assist,
+        duplicate_of=duplicate_of,
+    )
+
+
+def request_advance(
+    req: HelpRequest,
+    state: str,
+    *,
+    dispatcher_user=None,
+    handler_user=None,
+    supervisor_user=None,
+    lead: Unit | None = None,
+    assist: Unit | None = None,
+    duplicate_of: HelpRequest | None = None,
+) -> HelpRequest:
+    """Take an existing request on from its state to `state`: the steps of PATHS it has not taken yet.
+
+    For requests made some other way (an Open311 submission, a web form post). The
+    request must stand on the way to `state` (its PATHS entry a prefix of the
+    target's); it is refreshed in place and returned. Staff as for request_in_state;
+    a duplicate's main request is `duplicate_of`, a new one unless given.
+    """
+    req.refresh_from_db()
+    done, path = PATHS[req.state], PATHS[state]
+    if path[: len(done)] != done:
+        raise ValueError(f"the workflow does not take a request from {req.state} to {state} along PATHS")
     lead = lead or unit()
     if dispatcher_user is None or handler_user is None or supervisor_user is None:
         default_dispatcher, default_supervisor, default_handler = _default_staff(lead)
         dispatcher_user = dispatcher_user or default_dispatcher
         supervisor_user = supervisor_user or default_supervisor
         handler_user = handler_user or default_handler
-    req = HelpRequestFactory(**kwargs)
     params = {
         "list": (dispatcher_user, {}),
         "hand_over": (dispatcher_user, {"unit": lead, "assist_units": [assist] if assist else []}),
@@ -117,10 +151,10 @@ def request_in_state(
         "mark_invalid": (dispatcher_user, {"reason": "测试信息"}),
         "mark_duplicate": (dispatcher_user, {}),
     }
-    for action in PATHS[state]:
+    for action in path[len(done) :]:
         actor, extra = params[action]
         if action == "mark_duplicate":
-            extra = {"duplicate_of": HelpRequestFactory()}
+            extra = {"duplicate_of": duplicate_of or HelpRequestFactory()}
         transition_apply(request_id=req.pk, action=action, actor=actor, **extra)
     req.refresh_from_db()
     assert req.state == state

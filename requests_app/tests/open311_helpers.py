@@ -1,6 +1,5 @@
 """Shared helpers for the Open311 API tests."""
 
-from requests_app.models import Event, HelpRequest, State
 from requests_app.open311 import services
 
 
@@ -42,25 +41,3 @@ def post_data(key, **overrides):
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
-
-
-def move(req: HelpRequest, to_state: str, *, unit_name="", message="", note="", public=True) -> Event:
-    """Stand-in for dispatch.workflow's transition: change the state and write the event."""
-    from_state = req.state
-    extra = {"duplicate_of": HelpRequest.objects.exclude(pk=req.pk).first()} if to_state == State.DUPLICATE else {}
-    if to_state == State.DUPLICATE and extra["duplicate_of"] is None:
-        from requests_app.tests.factories import HelpRequestFactory
-
-        extra["duplicate_of"] = HelpRequestFactory()
-    HelpRequest.objects.filter(pk=req.pk).update(state=to_state, **extra)
-    req.refresh_from_db()
-    return Event.objects.create(
-        request=req,
-        kind=Event.Kind.TRANSITION,
-        from_state=from_state,
-        to_state=to_state,
-        unit_name=unit_name,
-        message=message or f"状态变更为{State(to_state).label}",
-        note=note,
-        is_public=public,
-    )

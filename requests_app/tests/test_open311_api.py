@@ -5,17 +5,31 @@ import json
 from xml.etree import ElementTree as ET
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
+from dispatch.access import CITIZEN
+from dispatch.feedback import feedback_record
+from dispatch.models import Unit
+from dispatch.tests.factories import PATHS, dispatcher, handler, request_advance, request_in_state, unit
+from dispatch.workflow import transition_apply
+from helpdesk.timefmt import local_minute
 from requests_app.models import ApiSubmission, Deadline, Event, HelpRequest, State
 from requests_app.open311 import selectors, services
 from requests_app.tests.factories import HelpRequestFactory, category
-from requests_app.tests.open311_helpers import make_client, move, post_data
+from requests_app.tests.open311_helpers import make_client, post_data
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/open311/v2"
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+def at(hh_mm: str) -> dt.datetime:
+    """A time on 2026-03-16 in Zhengzhou."""
+    hour, minute = map(int, hh_mm.split(":"))
+    return dt.datetime(2026, 3, 16, hour, minute, tzinfo=SHANGHAI)
 
 
 @pytest.fixture
@@ -185,8 +199,7 @@ def test_get_requests_in_xml(client):
 
 def test_get_requests_filters(client):
     water = HelpRequestFactory()
-    road = HelpRequestFactory(category=category("jiaotong"), title="路灯不亮")
-    move(road, State.INVALID)
+    road = request_in_state(State.INVALID, category=category("jiaotong"), title="路灯不亮")
 
     def ids(**params):
         response = client.get(f"{BASE}/requests.json", params)
@@ -242,9 +255,10 @@ def test_get_requests_caps_results_at_1000():
 
 
 def test_get_requests_is_one_query_however_many_requests(client, django_assert_num_queries):
-    for i in range(12):
-        req = HelpRequestFactory()
-        move(req, State.HANDED_OVER, unit_name=f"单位{i}")
+    units = list(Unit.objects.filter(is_active=True).order_by("pk")[:12])
+    assert len(units) == 12
+    for lead in units:
+        request_in_state(State.HANDED_OVER, lead=lead)  # each with its own agency
     with django_assert_num_queries(1):
         response = client.get(f"{BASE}/requests.json")
     assert len(as_json(response)) == 12
@@ -289,34 +303,67 @@ def test_status_table_covers_every_state():
     ],
 )
 def test_every_workflow_state_maps_to_an_open311_status(client, state, status):
-    req = HelpRequestFactory()
-    if state != State.SUBMITTED:
-        move(req, state, message=f"进入{state}")
+    req = request_in_state(state)
     [item] = as_json(client.get(f"{BASE}/requests/{req.ticket_number}.json"))
+    assert item["service_request_id"] == req.ticket_number
     assert item["status"] == status
-    # System-written: the state's label, never the event's text.
-    assert item["status_notes"].startswith(State(state).label + " · ")
-    assert f"进入{state}" not in item["status_notes"]
+    # System-written: the state's label, the unit it was handed to and the time of the latest
+    # public change; never the text of the event that brought it there.
+    agency = "金水区人民政府" if "hand_over" in PATHS[state] else ""
+    latest = req.events.filter(is_public=True).latest("created_at", "id")
+    expected = " · ".join(p for p in (str(State(state).label), agency, local_minute(latest.created_at)) if p)
+    assert item["status_notes"] == expected
+    last = req.events.latest("created_at", "id")
+    assert not last.note or last.note not in json.dumps(item, ensure_ascii=False)
 
 
 def test_agency_notes_and_expected_time_follow_the_public_timeline(client):
-    req = HelpRequestFactory()
-    move(req, State.LISTED)
-    move(req, State.HANDED_OVER, unit_name="金水区人民政府", message="已交办")
-    move(req, State.ACCEPTED, unit_name="金水区人民政府", message="已接单", note="正在联系供水公司")
-    move(req, State.RETURNED, unit_name="内部", message="内部退回", public=False)
-    Deadline.objects.filter(request=req, kind="contact").update(met_at=timezone.now())
-    [item] = as_json(client.get(f"{BASE}/requests/{req.ticket_number}.json"))
+    lead = unit("金水区人民政府")
+    staff, clerk = dispatcher(), handler(lead)
+
+    def act(action, actor, at, **params):
+        with time_machine.travel(at, tick=False):
+            transition_apply(request_id=req.pk, action=action, actor=actor, **params)
+
+    with time_machine.travel(at("09:00"), tick=False):
+        req = HelpRequestFactory()
+    act("list", staff, at("09:05"))
+    act("record_contact", staff, at("09:10"), note="已电话联系市民")  # meets the contact promise
+    act("hand_over", staff, at("09:20"), unit=lead)
+    act("add_note", clerk, at("09:30"), note="正在联系供水公司", is_public=True)
+    act("add_note", clerk, at("09:40"), note="内部：管网图待调取", is_public=False)
+    act("return", clerk, at("09:50"), reason="不属于本单位职责")  # internal: the citizen is not told
+    assert not req.events.get(kind=Event.Kind.TRANSITION, to_state=State.RETURNED).is_public
+
+    with time_machine.travel(at("10:00"), tick=False):
+        [item] = as_json(client.get(f"{BASE}/requests/{req.ticket_number}.json"))
+    assert item["service_request_id"] == req.ticket_number
     assert item["agency_responsible"] == "金水区人民政府"
-    # The state, the unit and the time of the latest public change; no note (the internal event adds no time).
-    latest = Event.objects.filter(request=req, is_public=True).latest("created_at", "id")
-    assert item["status_notes"] == f"已退回 · 金水区人民政府 · {timezone.localtime(latest.created_at):%Y-%m-%d %H:%M}"
-    assert "正在联系供水公司" not in json.dumps(item, ensure_ascii=False)
+    # The state, the unit and the time of the latest public change (the public note at 09:30);
+    # no note, and the internal note and the return add no time.
+    assert item["status_notes"] == "已退回 · 金水区人民政府 · 2026-03-16 09:30"
+    text = json.dumps(item, ensure_ascii=False)
+    for typed in ("正在联系供水公司", "管网图", "不属于本单位职责", "已电话联系市民"):
+        assert typed not in text, typed
+    # The contact promise is kept: the next open one is resolving it.
     resolve_due = req.deadlines.get(kind="resolve").due_at
     assert item["expected_datetime"] == timezone.localtime(resolve_due).isoformat(timespec="seconds")
-    Deadline.objects.filter(request=req).update(waived_at=timezone.now())
+
+
+def test_expected_time_is_empty_once_no_promise_is_open(client, settings):
+    """Resolved, contacted, rated 不满意 past the rework limit: open, waiting for the supervisor, nothing promised."""
+    settings.MAX_REOPENS = 0
+    req = request_in_state(State.ACCEPTED)
+    transition_apply(request_id=req.pk, action="record_contact", actor=dispatcher(), note="已电话联系市民")
+    req = request_advance(req, State.RESOLVED)
     [item] = as_json(client.get(f"{BASE}/requests/{req.ticket_number}.json"))
-    assert item["expected_datetime"] is None
+    feedback_due = req.deadlines.get(kind="feedback").due_at
+    assert item["expected_datetime"] == timezone.localtime(feedback_due).isoformat(timespec="seconds")
+    feedback_record(request_id=req.pk, actor=CITIZEN, rating="unsatisfied", comment="还是没水")
+    assert HelpRequest.objects.get(pk=req.pk).state == State.RESOLVED
+    assert not req.deadlines.open().exists()
+    [item] = as_json(client.get(f"{BASE}/requests/{req.ticket_number}.json"))
+    assert item["status"] == "open" and item["expected_datetime"] is None
 
 
 # --- services, discovery, tokens, openapi --------------------------------------

@@ -20,9 +20,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from dispatch.tests.factories import request_in_state
 from requests_app.models import HelpRequest, State
 from requests_app.tests.factories import HelpRequestFactory
-from requests_app.tests.open311_helpers import make_client, move, post_data
+from requests_app.tests.open311_helpers import make_client, post_data
 
 pytestmark = pytest.mark.django_db
 
@@ -49,8 +50,7 @@ def wsgi_app():
 @pytest.fixture
 def api_key():
     _, key = make_client()
-    req = HelpRequestFactory()
-    move(req, State.HANDED_OVER, unit_name="金水区人民政府")
+    request_in_state(State.HANDED_OVER)  # an agency and a timeline in the answers
     HelpRequestFactory()
     return key
 

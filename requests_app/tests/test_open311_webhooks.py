@@ -13,13 +13,15 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
+from dispatch import notifications
+from dispatch.tests.factories import dispatcher, request_advance
+from dispatch.workflow import transition_apply
 from requests_app.models import HelpRequest, State, WebhookDelivery
 from requests_app.open311 import services
 from requests_app.tests.factories import HelpRequestFactory
-from requests_app.tests.open311_helpers import api_request_for, make_client, move, post_data
+from requests_app.tests.open311_helpers import api_request_for, make_client, post_data
 
 pytestmark = pytest.mark.django_db
 
@@ -70,23 +72,30 @@ def api_request(receiver):
     return api_request_for(receiver.url)
 
 
-def transition(req, to_state, **kwargs):
-    """What dispatch.workflow will do: write the event and call the hook in the same transaction."""
-    with transaction.atomic():
-        event = move(req, to_state, **kwargs)
-        deliveries = services.webhooks_enqueue_for_event(event=event)
-    return event, deliveries
+def transition(req, to_state):
+    """Take the request on to `to_state` through the workflow: (the last event, the webhook rows it wrote)."""
+    request_advance(req, to_state)
+    event = req.events.latest("created_at", "id")
+    return event, list(WebhookDelivery.objects.filter(event=event))
 
 
-def test_state_change_writes_one_outbox_row_and_queues_it_on_commit(api_request, django_capture_on_commit_callbacks):
+def test_state_change_writes_one_outbox_row_and_queues_it_on_commit(
+    api_request, django_capture_on_commit_callbacks, monkeypatch
+):
     req, client = api_request
-    with django_capture_on_commit_callbacks() as callbacks:
-        event, [delivery] = transition(req, State.HANDED_OVER, unit_name="金水区人民政府")
-    assert len(callbacks) == 1
+    transition(req, State.LISTED)
+    queued, sms = [], []
+    monkeypatch.setattr(services, "_queue_delivery", lambda delivery_id: queued.append(delivery_id))
+    monkeypatch.setattr(notifications, "notifications_publish", lambda *, ids: sms.extend(ids))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        event, [delivery] = transition(req, State.HANDED_OVER)
+        assert queued == []  # not before the commit
+    assert queued == [delivery.pk]
+    assert len(callbacks) == 2 and len(sms) == 1  # the webhook's and the citizen's hand-over SMS
     assert delivery.client == client and delivery.event == event and delivery.state == "pending"
     payload = delivery.payload
     assert payload["event_id"] == event.pk and payload["state"] == "handed_over"
-    assert payload["previous_state"] == "submitted" and payload["status"] == "open"
+    assert payload["previous_state"] == "listed" and payload["status"] == "open"
     assert payload["service_request"]["service_request_id"] == req.ticket_number
     assert payload["service_request"]["agency_responsible"] == "金水区人民政府"
     assert "张三" not in json.dumps(payload, ensure_ascii=False)
@@ -94,7 +103,7 @@ def test_state_change_writes_one_outbox_row_and_queues_it_on_commit(api_request,
     with django_capture_on_commit_callbacks() as callbacks:
         assert services.webhooks_enqueue_for_event(event=event) == []
     assert callbacks == []
-    assert WebhookDelivery.objects.count() == 1
+    assert WebhookDelivery.objects.filter(event=event).count() == 1
 
 
 def test_no_webhook_for_web_form_requests_notes_or_clients_without_url(receiver):
@@ -115,8 +124,20 @@ def test_no_webhook_for_web_form_requests_notes_or_clients_without_url(receiver)
         },
     ).request
     assert transition(req, State.LISTED)[1] == []
-    note = move(req, State.LISTED)  # from listed to listed: not a state change
-    assert services.webhooks_enqueue_for_event(event=note) == []
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_no_webhook_for_events_that_do_not_change_the_state(api_request):
+    """A contact, notes and a second triage (列单 again: listed to listed) stay in the timeline."""
+    req, _ = api_request
+    _, [listed] = transition(req, State.LISTED)
+    staff = dispatcher()
+    transition_apply(request_id=req.pk, action="record_contact", actor=staff, note="已电话联系市民")
+    transition_apply(request_id=req.pk, action="add_note", actor=staff, note="已协调供水公司", is_public=True)
+    transition_apply(request_id=req.pk, action="list", actor=staff, is_urgent=True)
+    kinds = list(req.events.order_by("id").values_list("kind", "from_state", "to_state"))[-3:]
+    assert kinds == [("contact", "listed", "listed"), ("note", "listed", "listed"), ("triage", "listed", "listed")]
+    assert list(WebhookDelivery.objects.values_list("pk", flat=True)) == [listed.pk]
 
 
 def test_delivered_exactly_once_with_a_valid_signature(api_request, receiver):

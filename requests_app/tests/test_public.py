@@ -12,14 +12,17 @@ import uuid
 from xml.etree import ElementTree as ET
 
 import pytest
-from django.db import transaction
 from django.urls import reverse
 
-from requests_app.models import Event, HelpRequest, State
+from dispatch.access import CITIZEN
+from dispatch.feedback import feedback_record
+from dispatch.tests.factories import dispatcher, handler, request_advance, request_in_state, unit
+from dispatch.workflow import transition_apply
+from requests_app.models import Event, HelpRequest, State, WebhookDelivery
 from requests_app.open311 import services as open311_services
 from requests_app.selectors import track_token_for
 from requests_app.tests.factories import HelpRequestFactory, category, district
-from requests_app.tests.open311_helpers import make_client, move, post_data
+from requests_app.tests.open311_helpers import make_client, post_data
 from requests_app.tests.test_forms import valid_data
 
 pytestmark = pytest.mark.django_db
@@ -32,24 +35,31 @@ STAFF_NOTE = "已联系王五，他说住金水路8号"
 CITIZEN_COMMENT = "还是没修好，打我电话13900001111"
 
 
-def _with_free_text(req: HelpRequest) -> HelpRequest:
-    move(req, State.HANDED_OVER, unit_name="金水区人民政府", message="已交办")
-    Event.objects.create(
-        request=req,
-        kind=Event.Kind.NOTE,
-        unit_name="金水区人民政府",
-        message="办理进展",
-        note=STAFF_NOTE,
-        is_public=True,
-    )
-    Event.objects.create(
-        request=req, kind=Event.Kind.FEEDBACK, message="市民评价：不满意", note=CITIZEN_COMMENT, is_public=True
-    )
+def _with_free_text(**kwargs) -> HelpRequest:
+    """Handed over, a note marked 市民可见, resolved, rated 不满意 with a comment: reworked (重办)."""
+    req = request_in_state(State.HANDED_OVER, **kwargs)
+    transition_apply(
+        request_id=req.pk, action="add_note", actor=handler(unit()), note=STAFF_NOTE, is_public=True
+    )  # 办理进展
+    request_advance(req, State.RESOLVED)  # its result is free text too
+    feedback_record(request_id=req.pk, actor=CITIZEN, rating="unsatisfied", comment=CITIZEN_COMMENT)  # 市民评价
+    req.refresh_from_db()
+    assert req.state == State.REOPENED
     return req
 
 
 def _assert_keyless(text: str) -> None:
-    for typed in (STAFF_NOTE, "金水路8号", CITIZEN_COMMENT, "13900001111", "13812345678", "市民评价", "办理进展"):
+    for typed in (
+        STAFF_NOTE,
+        "金水路8号",
+        CITIZEN_COMMENT,
+        "13900001111",
+        "13812345678",
+        "市民评价",
+        "市民意见",
+        "办理进展",
+        "已协调恢复供水",
+    ):
         assert typed not in text, typed
 
 
@@ -57,7 +67,7 @@ def _assert_keyless(text: str) -> None:
 
 
 def test_open311_keyless_outputs_carry_only_system_texts_and_the_redacted_title(client):
-    req = _with_free_text(HelpRequestFactory(title=TYPED_TITLE))
+    req = _with_free_text(title=TYPED_TITLE)
 
     listed = client.get(f"{BASE}/requests.json")
     one = client.get(f"{BASE}/requests/{req.ticket_number}.json")
@@ -66,7 +76,7 @@ def test_open311_keyless_outputs_carry_only_system_texts_and_the_redacted_title(
         [item] = json.loads(response.content)
         assert item["service_request_id"] == req.ticket_number
         assert item["description"] == REDACTED_TITLE
-        assert item["status_notes"].startswith("已交办 · 金水区人民政府 · 20")
+        assert item["status_notes"].startswith(f"{State.REOPENED.label} · 金水区人民政府 · 20")
         _assert_keyless(response.content.decode())
 
     xml = client.get(f"{BASE}/requests/{req.ticket_number}.xml")
@@ -92,14 +102,19 @@ def test_webhook_payload_follows_the_keyless_rule(settings):
         "content": "我们小区从周一开始停水，至今没有恢复。",
     }
     req = open311_services.service_request_create(client=api_client, data=cleaned).request
-    with transaction.atomic():
-        event = move(req, State.LISTED, message="已列单", note=STAFF_NOTE)
-        [delivery] = open311_services.webhooks_enqueue_for_event(event=event)
-    payload = delivery.payload["service_request"]
-    assert payload["service_request_id"] == req.ticket_number
-    assert payload["description"] == REDACTED_TITLE
-    assert payload["status_notes"].startswith("已列单 · 20")
-    _assert_keyless(json.dumps(delivery.payload, ensure_ascii=False))
+    # Staff free text on two state changes: the triage note (staff only) and the
+    # reason for 无效件 (on the citizen's own timeline).
+    staff = dispatcher()
+    transition_apply(request_id=req.pk, action="list", actor=staff, note=STAFF_NOTE)
+    transition_apply(request_id=req.pk, action="mark_invalid", actor=staff, reason=STAFF_NOTE)
+    assert req.events.get(to_state=State.INVALID, from_state=State.LISTED).note == STAFF_NOTE
+    listed, invalid = WebhookDelivery.objects.filter(request=req).order_by("event_id")
+    for delivery, label in ((listed, State.LISTED.label), (invalid, State.INVALID.label)):
+        payload = delivery.payload["service_request"]
+        assert payload["service_request_id"] == req.ticket_number
+        assert payload["description"] == REDACTED_TITLE
+        assert payload["status_notes"].startswith(f"{label} · 20")
+        _assert_keyless(json.dumps(delivery.payload, ensure_ascii=False))
 
 
 # --- Leak 4: another submission's key opens its receipt ---------------------------
@@ -195,7 +210,7 @@ def test_citizen_view_lines_are_translated_labels_and_local_minutes():
 
 
 def test_the_citizen_reads_the_notes_written_for_them_on_their_own_request(client):
-    req = _with_free_text(HelpRequestFactory())
+    req = _with_free_text()
     notes = [line.note for line in _citizen_view(req).timeline]
     assert STAFF_NOTE in notes and CITIZEN_COMMENT in notes
     page = client.get(reverse("requests_app:track_token", args=[track_token_for(ticket_number=req.ticket_number)]))
@@ -228,8 +243,7 @@ def test_the_keyless_summary_has_no_field_for_free_text():
 
 def test_a_duplicate_names_its_main_request_by_number_and_state_only():
     main = HelpRequestFactory(name="李四海", phone="13900002222")
-    duplicate = HelpRequestFactory()
-    move(duplicate, State.DUPLICATE)
+    duplicate = request_in_state(State.DUPLICATE, duplicate_of=main)
     assert HelpRequest.objects.get(pk=duplicate.pk).duplicate_of_id == main.pk
     view = _citizen_view(duplicate)
     assert view.duplicate_of.ticket_number == main.ticket_number
@@ -238,9 +252,7 @@ def test_a_duplicate_names_its_main_request_by_number_and_state_only():
 
 
 def test_progress_page_stays_at_three_queries_also_when_resolved(client, django_assert_max_num_queries):
-    req = HelpRequestFactory()
-    move(req, State.RESOLVED)
-    HelpRequest.objects.filter(pk=req.pk).update(resolved_at=req.created_at)
+    req = request_in_state(State.RESOLVED)
     link = reverse("requests_app:track_token", args=[track_token_for(ticket_number=req.ticket_number)])
     with django_assert_max_num_queries(3):
         response = client.get(link)
