@@ -47,3 +47,7 @@ inventory_declare_not_personal(
     "dispatch.Unit.email",
     reason="a unit's name and its shared mailbox, not a person's",
 )
+inventory_declare_not_personal(
+    "dispatch.ResponsibilityRule.note",
+    reason="the 权责清单's basis for a rule (a regulation, a unit's remit), written by dispatchers, not about a person",
+)

@@ -28,6 +28,12 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("dispatch", "triage_request"),
         ("dispatch", "view_laterequest"),
         ("dispatch", "view_notification"),
+        # The 权责清单 is the dispatchers' to keep.
+        ("dispatch", "view_responsibilityrule"),
+        ("dispatch", "add_responsibilityrule"),
+        ("dispatch", "change_responsibilityrule"),
+        ("dispatch", "delete_responsibilityrule"),
+        ("dispatch", "view_routingrecord"),
     ],
     HANDLER: [("requests_app", "view_helprequest"), ("requests_app", "view_event"), ("dispatch", "handle_request")],
     SUPERVISOR: [
@@ -40,6 +46,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("dispatch", "supervise_request"),
         ("dispatch", "view_laterequest"),
         ("dispatch", "view_notification"),
+        ("dispatch", "view_responsibilityrule"),
+        ("dispatch", "view_routingrecord"),
     ],
 }
 

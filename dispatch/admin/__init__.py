@@ -6,11 +6,12 @@
 - `clock.py`: the 督办 (late) queue and the notification outbox;
 - `records.py`: hand-overs, extension requests, the contact-access audit;
 - `reference.py`: channels, districts, units;
+- `routing.py`: the 权责清单, the routing record, and the 交单/列单 suggestions the request page shows;
 - `base.py`: the scoping every list of request records shares (`dispatch.access`).
 
 Importing this package registers them all (Django's admin autodiscover imports it).
 """
 
-from . import clock, helprequest, records, reference
+from . import clock, helprequest, records, reference, routing
 
-__all__ = ["clock", "helprequest", "records", "reference"]
+__all__ = ["clock", "helprequest", "records", "reference", "routing"]

@@ -40,11 +40,12 @@ from requests_app.crypto import keyed_hash
 from requests_app.models import Deadline, HelpRequest, State
 from requests_app.phones import name_mask, phone_mask, phone_normalize
 
-from .. import access, dashboard, exports, selectors, services, workflow
+from .. import access, dashboard, exports, routing, selectors, services, workflow
 from ..access import Role
 from ..feedback import feedback_record
 from ..forms import ACTION_FORMS, BulkHandOverForm
 from ..workflow import TransitionError
+from . import routing as routing_admin
 from .base import admin_user
 from .dashboard import DashboardAdminMixin
 from .filters import LateFilter, TagFilter, UnitFilter
@@ -88,6 +89,9 @@ class NextDue(TypedDict):
     next_due_at: dt.datetime | None
     next_due_kind: str
 
+
+# Actions whose admin form calls a service around the workflow's own transition.
+APPLY = {"record_callback": feedback_record, "hand_over": routing.request_hand_over_routed}
 
 NEXT_STEP: dict[str, StrOrPromise] = {
     State.SUBMITTED: _("待列单（交办员）"),
@@ -213,8 +217,12 @@ class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
     def _action_forms(self, request: HttpRequest, obj: HelpRequest) -> list[dict]:
         items = []
         for action in selectors.request_actions_for(help_request=obj, user=request.user):
-            initial = {}
-            if action.name == "list":
+            initial, hint = {}, None
+            if action.name == "hand_over":
+                initial, hint = routing_admin.hand_over_hint(help_request=obj)
+            elif action.name == "mark_duplicate":
+                hint = routing_admin.duplicate_hints(request=request, help_request=obj)
+            elif action.name == "list":
                 initial = {
                     "category": obj.category_id,
                     "request_type": obj.request_type,
@@ -227,6 +235,7 @@ class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
                 {
                     "action": action,
                     "form": ACTION_FORMS[action.name](prefix=action.name, initial=initial),
+                    "hint": hint,
                     "url": reverse("admin:requests_app_helprequest_action", args=[obj.pk, action.name]),
                 }
             )
@@ -262,8 +271,9 @@ class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
             self.message_user(request, gettext("未能提交：%(errors)s") % {"errors": errors}, messages.ERROR)
             return HttpResponseRedirect(change_url)
         label = workflow.ACTIONS_BY_NAME[action].label
-        # 电话回访 is followed by the system's close or rework, like the citizen's own rating.
-        apply = feedback_record if action == "record_callback" else partial(workflow.transition_apply, action=action)
+        # 电话回访 is followed by the system's close or rework, like the citizen's own rating;
+        # a hand-over records what routing suggested and what was chosen.
+        apply = APPLY.get(action) or partial(workflow.transition_apply, action=action)
         try:
             apply(request_id=obj.pk, actor=request.user, **form.cleaned_data)
         except TransitionError as exc:
@@ -348,9 +358,8 @@ class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
             done, refused = [], []
             for pk, number in queryset.values_list("pk", "ticket_number"):
                 try:
-                    workflow.transition_apply(
+                    routing.request_hand_over_routed(
                         request_id=pk,
-                        action="hand_over",
                         actor=request.user,
                         unit=form.cleaned_data["unit"],
                         instructions=form.cleaned_data["instructions"],

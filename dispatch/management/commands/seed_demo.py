@@ -1,4 +1,4 @@
-"""Load demo staff accounts (one per role) and a few demo requests in different states.
+"""Load demo staff accounts (one per role), the demo 权责清单, and a few demo requests in different states.
 
 Idempotent: running it again changes nothing and creates nothing twice (the
 demo requests are made only while the database has no request at all).
@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from dispatch import roles
 from dispatch.models import Unit, UnitMembership
+from dispatch.reference_data import responsibility_rules_seed
 from dispatch.workflow import transition_apply
 from requests_app.models import Category, District, HelpRequest
 from requests_app.services import request_submit
@@ -47,6 +49,9 @@ class Command(BaseCommand):
             if unit_name:
                 unit = Unit.objects.get(name=unit_name)
                 UnitMembership.objects.get_or_create(unit=unit, user=user)
+        rules = responsibility_rules_seed(apps)
+        if rules:
+            self.stdout.write(f"权责清单 / responsibility rules: {rules}")
         if not HelpRequest.objects.exists():
             made = self._demo_requests(user_model)
             self.stdout.write(f"演示求助件 / demo requests: {', '.join(made)}")
