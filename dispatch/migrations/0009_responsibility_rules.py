@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dispatch", "0007_notification_kinds_rework"),
+        ("dispatch", "0008_notification_next_attempt_at"),
         ("requests_app", "0009_open311_submit_tokens"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
