@@ -12,8 +12,9 @@ and shows no facet counts.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -91,7 +92,10 @@ class NextDue(TypedDict):
 
 
 # Actions whose admin form calls a service around the workflow's own transition.
-APPLY = {"record_callback": feedback_record, "hand_over": routing.request_hand_over_routed}
+APPLY: dict[str, Callable[..., Any]] = {
+    "record_callback": feedback_record,
+    "hand_over": routing.request_hand_over_routed,
+}
 
 NEXT_STEP: dict[str, StrOrPromise] = {
     State.SUBMITTED: _("待列单（交办员）"),
@@ -217,7 +221,8 @@ class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
     def _action_forms(self, request: HttpRequest, obj: HelpRequest) -> list[dict]:
         items = []
         for action in selectors.request_actions_for(help_request=obj, user=request.user):
-            initial, hint = {}, None
+            initial: dict[str, Any] = {}
+            hint: Any = None
             if action.name == "hand_over":
                 initial, hint = routing_admin.hand_over_hint(help_request=obj)
             elif action.name == "mark_duplicate":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandParser
 
 from dispatch.routing_eval import routing_evaluate, routing_record_accuracy
@@ -14,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--holdout", type=float, default=0.2, help="share of the newest hand-overs replayed")
         parser.add_argument("--limit", type=int, default=1000, help="at most this many replayed")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         holdout, limit = float(options["holdout"]), int(options["limit"])
         both = routing_evaluate(holdout=holdout, limit=limit)
         history = routing_evaluate(holdout=holdout, limit=limit, use_rules=False)
