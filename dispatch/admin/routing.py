@@ -29,7 +29,7 @@ class ResponsibilityRuleAdmin(admin.ModelAdmin):
     filter_horizontal = ("assist_units",)
     fields = ("category", "district", "keywords", "lead_unit", "assist_units", "note", "is_active")
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # noqa: ANN001
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "lead_unit":
             kwargs["queryset"] = Unit.objects.filter(is_active=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
