@@ -90,6 +90,9 @@ def stats_view(request: HttpRequest) -> HttpResponse:
             "channel_figures": channel_figures.channel_figure_tables_cached(
                 name=f"stats-{days}", since=figures.since, until=figures.until
             ),
+            "sources": channel_figures.requests_by_source_cached(
+                name=f"stats-{days}", since=figures.since, until=figures.until
+            ),
             "tables": [
                 ("by-channel", _("按求助类别"), figures.by_channel),
                 ("by-district", _("按区县(市)"), figures.by_district),

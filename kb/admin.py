@@ -100,8 +100,8 @@ class RedirectRuleAdmin(admin.ModelAdmin):
 
 @admin.register(DirectAnswer)
 class DirectAnswerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("at", "channel", "answer")
-    list_filter = ("channel",)
+    list_display = ("at", "channel", "source", "answer")
+    list_filter = ("channel", "source")
     date_hierarchy = "at"
     list_select_related = ("channel", "answer")
 

@@ -8,7 +8,8 @@
   `services.answer_index` whenever an answer is saved, approved or withdrawn
   through the services. Suggestion reads it, never scans answers.
 - `DirectAnswer`: one 直办, a question answered at intake without a ticket:
-  the answer, its channel and the moment. No personal data, no request.
+  the answer, its channel, the source (网页, or 电话 / 来访 when an operator
+  answered a caller) and the moment. No personal data, no request.
 - `RedirectRule`: a matter another hotline handles (12315, 12348): keywords,
   the message, the number and a link. The citizen may still submit.
 """
@@ -21,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dispatch.models import Unit
-from requests_app.models import Category, HelpRequest
+from requests_app.models import Category, HelpRequest, Source
 
 
 def keywords_split(value: str) -> tuple[str, ...]:
@@ -116,6 +117,8 @@ class AnswerTerm(models.Model):
 class DirectAnswer(models.Model):
     answer = models.ForeignKey(Answer, verbose_name=_("答复"), on_delete=models.PROTECT, related_name="+")
     channel = models.ForeignKey(Category, verbose_name=_("求助类别"), on_delete=models.PROTECT, related_name="+")
+    # 网页 when the citizen clicked "这解决了我的问题"; 电话 / 来访 when an operator answered a caller with it.
+    source = models.CharField(_("来源"), max_length=8, choices=Source.choices, default=Source.WEB)
     at = models.DateTimeField(_("时间"), default=timezone.now)
 
     class Meta:

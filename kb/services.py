@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from requests_app.models import RESOLVED_STATES, HelpRequest
+from requests_app.models import RESOLVED_STATES, HelpRequest, Source
 from requests_app.redact import text_redact
 
 from .matching import answer_terms
@@ -130,11 +130,12 @@ def answer_draft_from_request(*, help_request: HelpRequest) -> Answer:
     return answer_save(answer=answer)
 
 
-def direct_answer_record(*, answer_id: int) -> DirectAnswer:
-    """One 直办: the citizen said this answer solved their question. No ticket, nothing about them."""
+def direct_answer_record(*, answer_id: int, source: str = Source.WEB) -> DirectAnswer:
+    """One 直办: the citizen (or the operator, for a caller) said this answer solved the question.
+    No ticket, nothing about them."""
     from .matching import live_answers
 
     answer = live_answers().filter(pk=answer_id).only("pk", "channel_id").first()
     if answer is None:
         raise NotLive(answer_id)
-    return DirectAnswer.objects.create(answer_id=answer.pk, channel_id=answer.channel_id)
+    return DirectAnswer.objects.create(answer_id=answer.pk, channel_id=answer.channel_id, source=source)

@@ -72,6 +72,9 @@ class DashboardAdminMixin(_ModelAdmin):
                 "channel_figures": channel_figures.channel_figure_tables(
                     since=timezone.now() - dt.timedelta(days=days), until=timezone.now()
                 ),
+                "sources": channel_figures.requests_by_source(
+                    since=timezone.now() - dt.timedelta(days=days), until=timezone.now()
+                ),
             },
         )
 

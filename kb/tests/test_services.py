@@ -44,12 +44,12 @@ def test_approval_records_who_and_when():
     assert approved.approved_by.username == "kb-approver" and approved.approved_at is not None
 
 
-def test_a_direct_answer_records_answer_channel_and_time_only():
+def test_a_direct_answer_records_answer_channel_source_and_time_only():
     a = factories.answer(channel="jiankangma")
     record = services.direct_answer_record(answer_id=a.pk)
     assert (record.answer_id, record.channel.code) == (a.pk, "jiankangma")
     assert HelpRequest.objects.count() == 0
-    assert {f.name for f in DirectAnswer._meta.concrete_fields} == {"id", "answer", "channel", "at"}
+    assert {f.name for f in DirectAnswer._meta.concrete_fields} == {"id", "answer", "channel", "source", "at"}
 
 
 def test_a_draft_is_never_counted_as_a_direct_answer():
