@@ -8,10 +8,12 @@ Reads only; a 直办 is recorded when the citizen says an answer solved it.
 
 from __future__ import annotations
 
+from django.utils.functional import SimpleLazyObject
+
 from requests_app.intake import Advice
 
 from .emergency import emergency_numbers
-from .matching import answers_suggest
+from .matching import HOLD_THRESHOLD, answers_scored, suggestions_of
 from .selectors import redirects_matching
 
 
@@ -24,7 +26,15 @@ def intake_advice(*, title: str, content: str, category_id: int | None) -> list[
     rules = redirects_matching(text=text)
     if rules:
         advice.append(Advice(template="kb/advice_redirect.html", context={"rules": rules}))
-    suggestions = answers_suggest(title=title, content=content, channel_id=category_id)
-    if suggestions:
-        advice.append(Advice(template="kb/advice_answers.html", context={"suggestions": suggestions}))
+    scored = answers_scored(title=title, content=content, channel_id=category_id)
+    if scored:
+        # The answers themselves are read only if the page is shown: a submit that goes straight
+        # through (nothing worth holding it for) costs the one scoring statement.
+        advice.append(
+            Advice(
+                template="kb/advice_answers.html",
+                context={"suggestions": SimpleLazyObject(lambda: suggestions_of(scored))},
+                hold=scored[0][0] >= HOLD_THRESHOLD,
+            )
+        )
     return advice

@@ -9,8 +9,9 @@ includes it in the page's own request context (so a form in it carries the
 CSRF token), emergency notices before anything else.
 
 The submit view shows the advice on every re-rendered form and, when the form
-is valid and the citizen has not seen any advice yet, holds the first submit
-once (`advice_seen`), keeping everything typed; the second submit goes through.
+is valid, the citizen has not seen any advice yet and some advice is worth it
+(`Advice.hold`), holds the first submit once (`advice_seen`), keeping
+everything typed; the second submit goes through.
 An adviser that fails is skipped: advice must never stop a citizen submitting.
 """
 
@@ -32,6 +33,9 @@ class Advice:
     template: str
     context: dict = field(default_factory=dict)
     emergency: bool = False
+    # Whether this advice is worth holding a valid first submit once (no JavaScript): an emergency,
+    # a redirection or a confident answer is; a weak suggestion is shown only while the form is open.
+    hold: bool = True
 
 
 @cache

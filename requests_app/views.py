@@ -51,7 +51,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         # advice was seen goes straight through, at the cost of the inserts alone).
         valid = form.is_valid()
         advice = _advice_for(request) if not (valid and form.cleaned_data.get("advice_seen")) else []
-        if valid and advice:
+        if valid and any(a.hold for a in advice):
             # Without JavaScript the advice is a step: the form comes back once, everything typed kept.
             form.advice_hold()
             return _submit_page(request, form, advice, held=True)

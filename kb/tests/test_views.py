@@ -173,3 +173,16 @@ def test_staff_without_the_publish_permission_cannot_approve(client):
     client.post(reverse("admin:kb_answer_changelist"), {"action": "approve_selected", "_selected_action": [draft.pk]})
     draft.refresh_from_db()
     assert draft.state == Answer.State.DRAFT
+
+
+def test_a_weak_suggestion_is_shown_as_the_citizen_types_but_never_holds_the_submit(client):
+    # One everyday word ("老人") shared with an answer: worth a glance while typing, not a detour.
+    factories.answer("老人没有智能手机怎么申领健康码", keywords="老人 没有智能手机", channel="jiankangma")
+    text = {
+        "title": "路灯坏了一个月",
+        "content": "小区门口的路灯坏了一个多月，晚上出行很不方便，老人摔倒过，请尽快修复。",
+    }
+    html = html_of(client.post(ADVICE, text), 'id="answer-suggestions"')
+    assert "老人没有智能手机怎么申领健康码" in html
+    response = client.post(SUBMIT, valid_data(**text))
+    assert response.status_code == 302 and HelpRequest.objects.count() == 1
