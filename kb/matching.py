@@ -13,6 +13,7 @@ SQLite. Never log the texts read here.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Set
 from dataclasses import dataclass
 
 from django.db import connection
@@ -82,7 +83,7 @@ def live_answers(*, today: dt.date | None = None):
     )
 
 
-def _candidates(*, terms: set[str], today: dt.date) -> list[tuple[int, str, str, int]]:
+def _candidates(*, terms: Set[str], today: dt.date) -> list[tuple[int, str, str, int]]:
     """(id, question, keywords, channel id) of the live answers sharing the most terms, at most
     MAX_CANDIDATES: one statement, the grouped index lookup joined to the answers.
 
@@ -98,7 +99,7 @@ def _candidates(*, terms: set[str], today: dt.date) -> list[tuple[int, str, str,
         f"  GROUP BY answer_id ORDER BY hits DESC, answer_id LIMIT %s"
         f") c ON c.answer_id = a.id WHERE a.state = %s AND (a.valid_until IS NULL OR a.valid_until >= %s)"
     )
-    params = [*sorted(terms), today, MAX_CANDIDATES, Answer.State.PUBLISHED.value, today]
+    params: list[str | int | dt.date] = [*sorted(terms), today, MAX_CANDIDATES, Answer.State.PUBLISHED.value, today]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
