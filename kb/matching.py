@@ -83,13 +83,8 @@ def live_answers(*, today: dt.date | None = None):
     )
 
 
-def _candidates(*, terms: Set[str], today: dt.date) -> list[tuple[int, str, str, int]]:
-    """(id, question, keywords, channel id) of the live answers sharing the most terms, at most
-    MAX_CANDIDATES: one statement, the grouped index lookup joined to the answers.
-
-    Plain SQL (PostgreSQL and SQLite alike): every submit without JavaScript and every pause in the
-    typing asks this, and building the same query through the ORM cost more CPU than running it.
-    """
+def candidates_sql(*, terms: Set[str], today: dt.date) -> tuple[str, list[str | int | dt.date]]:
+    """The candidate statement and its parameters (bench/kb_bench.py explains it)."""
     answer_table, term_table = Answer._meta.db_table, AnswerTerm._meta.db_table
     marks = ", ".join(["%s"] * len(terms))
     sql = (
@@ -100,6 +95,17 @@ def _candidates(*, terms: Set[str], today: dt.date) -> list[tuple[int, str, str,
         f") c ON c.answer_id = a.id WHERE a.state = %s AND (a.valid_until IS NULL OR a.valid_until >= %s)"
     )
     params: list[str | int | dt.date] = [*sorted(terms), today, MAX_CANDIDATES, Answer.State.PUBLISHED.value, today]
+    return sql, params
+
+
+def _candidates(*, terms: Set[str], today: dt.date) -> list[tuple[int, str, str, int]]:
+    """(id, question, keywords, channel id) of the live answers sharing the most terms, at most
+    MAX_CANDIDATES: one statement, the grouped index lookup joined to the answers.
+
+    Plain SQL (PostgreSQL and SQLite alike): every submit without JavaScript and every pause in the
+    typing asks this, and building the same query through the ORM cost more CPU than running it.
+    """
+    sql, params = candidates_sql(terms=terms, today=today)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

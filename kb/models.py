@@ -109,6 +109,9 @@ class AnswerTerm(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["term", "answer"], name="kb_answerterm_unique")]
+        # Everything the candidate statement reads (term, valid_until, answer): an index-only scan,
+        # instead of ~2,000 heap pages for a 30-character text at 10,000 answers.
+        indexes = [models.Index(fields=["term", "valid_until", "answer"], name="kb_answerterm_lookup")]
 
     def __str__(self) -> str:
         return self.term
