@@ -148,3 +148,14 @@ def test_source_is_a_dimension_of_the_figures_on_stats_and_the_dashboard(client)
     client.force_login(dispatcher(username="op_d3"))
     html = html_of(client.get(reverse("admin:dispatch_dashboard")), 'id="figure-sources"')
     assert re.search(r"<td>来访</td><td class=\"text-end count\">2</td>", html)
+
+
+def test_a_similar_recent_request_in_the_district_is_shown_as_a_possible_duplicate(client):
+    client.force_login(operator(username="op9"))
+    client.post(INTAKE, call(title="三号楼楼道灯坏了", phone="13700004444"))
+    earlier = HelpRequest.objects.get()
+    response = client.post(INTAKE, call(check="1", submit=None, title="三号楼楼道灯不亮", phone="13700005555"))
+    html = html_of(response, 'id="intake-duplicates"')
+    assert earlier.ticket_number in html and "三号楼楼道灯坏了" in html
+    # Only number, title and state: never the other caller's phone or name.
+    assert "13700004444" not in html and "刘阿姨" not in html.split('id="intake-duplicates"')[1]
