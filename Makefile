@@ -45,6 +45,7 @@ setup: $(BIN)/.installed
 run: setup .env
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
+	$(RUN_ENV) $(BIN)/python manage.py seed_kb
 	$(RUN_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo "一帮到底 serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops the web server, worker and beat)"
 	$(RUN_ENV) exec $(BIN)/honcho start --no-prefix --port $(PORT) -f Procfile
@@ -53,7 +54,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=1 SECRET_KEY=lint-only $(BIN)/lint-imports --no-cache
-	DEBUG=1 SECRET_KEY=lint-only $(BIN)/mypy helpdesk dispatch requests_app
+	DEBUG=1 SECRET_KEY=lint-only $(BIN)/mypy helpdesk dispatch requests_app kb
 
 format: setup
 	$(BIN)/ruff format .

@@ -227,6 +227,8 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     manage(env, "migrate", "--noinput", "--verbosity", "0")
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+    # The knowledge base's demo answers and redirect rules: every first submit asks them for advice.
+    manage(env, "seed_kb")
     ticket, token, category_id, district_id = fixture_create()
 
     port = free_port()

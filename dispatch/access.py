@@ -52,6 +52,8 @@ class Role(enum.StrEnum):
     DISPATCHER = "dispatcher"
     HANDLER = "handler"
     SUPERVISOR = "supervisor"
+    # 话务员: types in callers' and walk-ins' requests (dispatch/intake.py); sees no request list.
+    OPERATOR = "operator"
     # Not staff: held only by the principals below, never granted to a user.
     CITIZEN = "citizen"  # the requester, proven by the signed tracking link
     SYSTEM = "system"  # the platform itself (automatic close, rework after 不满意)
@@ -65,6 +67,7 @@ ROLE_PERMISSIONS = {
     Role.DISPATCHER: roles.PERMISSION_TRIAGE,
     Role.HANDLER: roles.PERMISSION_HANDLE,
     Role.SUPERVISOR: roles.PERMISSION_SUPERVISE,
+    Role.OPERATOR: roles.PERMISSION_INTAKE,
 }
 
 
@@ -101,6 +104,8 @@ class Scope:
 
     roles: frozenset[Role]
     unit_ids: frozenset[int]
+    # The intake page's own reach (`intake_scope`): recent requests' number, title and state, city-wide.
+    intake: bool = False
 
     @property
     def sees_all(self) -> bool:
@@ -176,7 +181,7 @@ def requests_visible(*, scope: Scope, queryset: QuerySet | None = None, ref: str
     assignments.
     """
     qs = HelpRequest.objects.all() if queryset is None else queryset
-    if scope.sees_all:
+    if scope.sees_all or scope.intake:
         return qs
     unit_ids = scope.handler_unit_ids
     if not unit_ids:
@@ -223,6 +228,22 @@ def requests_with_contact_visible(
     if not scope.handler_unit_ids:
         return queryset.annotate(contact_visible=Value(False, output_field=BooleanField()))
     return queryset.annotate(contact_visible=_lead_of_mine(scope))
+
+
+def may_take_intake(actor: Actor) -> bool:
+    """Operators (话务员) type in requests for callers and walk-ins; so may dispatchers and supervisors."""
+    held = scope_of(actor).roles
+    return Role.OPERATOR in held or bool(held & ALL_SEEING_ROLES)
+
+
+def intake_scope(actor: Actor) -> Scope:
+    """What the intake page may look through for one who takes calls: recent requests city-wide, so the
+    operator can tell a caller theirs is already being handled (the page shows number, title and state,
+    never another citizen's contact details). Contact rules (`contact_visible`) are unchanged."""
+    scope = scope_of(actor)
+    if not may_take_intake(actor):
+        return NOBODY
+    return Scope(roles=scope.roles, unit_ids=scope.unit_ids, intake=True)
 
 
 # --- Units ----------------------------------------------------------------------------

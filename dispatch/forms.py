@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from requests_app.models import Category, Feedback, HelpRequest, RequestType
+from requests_app.forms import HelpRequestForm
+from requests_app.models import Category, Feedback, HelpRequest, RequestType, Source
 
 from .models import Unit
 
@@ -122,3 +123,28 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
     "rate": CallbackForm,  # the citizen's own form is requests_app.forms.FeedbackForm
     "record_callback": CallbackForm,
 }
+
+
+class OperatorIntakeForm(HelpRequestForm):
+    """The citizen's form as an operator types it for a caller or walk-in (代录): the same fields,
+    rules and messages, with the source; no photos and no bot checks (the operator is logged in).
+    Laid out for the keyboard: the source and phone first, the caller's words last."""
+
+    bot_checks = False
+    source = forms.ChoiceField(
+        label=_("来源"),
+        choices=[(Source.PHONE, Source.PHONE.label), (Source.VISIT, Source.VISIT.label)],
+        initial=Source.PHONE,
+        error_messages={"required": _("请选择来源。"), "invalid_choice": _("请选择电话或来访。")},
+    )
+    field_order = ("source", "phone", "name", "district", "category", "urgency", "title", "content", "address")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for browser_only in ("website", "shown_at", "photos", "advice_seen", "captcha"):
+            self.fields.pop(browser_only, None)
+        self.order_fields(self.field_order)
+        self.fields["consent"].label = _("已告知市民：个人信息仅用于办理本次求助（空格键勾选）")
+        self.fields["consent"].error_messages["required"] = _("请告知市民隐私说明后勾选。")
+        self.fields["phone"].widget.attrs.update(autofocus=True, accesskey="p")
+        self.fields["phone"].help_text = _("来电号码；按“查来电记录”可看此号码以前的求助件。")

@@ -160,6 +160,7 @@ class Assignment(models.Model):
             ("triage_request", _("可列单、交办求助件（平台交办员）")),
             ("handle_request", _("可承办本单位的求助件（承办人）")),
             ("supervise_request", _("可督办、审批延期、重办和销号（督办员）")),
+            ("intake_request", _("可为来电和来访市民代录求助（话务员）")),
         ]
 
     def __str__(self) -> str:
@@ -242,6 +243,7 @@ class Notification(models.Model):
         RESOLVED = "resolved", _("已办结")
         REOPENED = "reopened", _("重办")
         DECISION = "decision", _("待督办决定")
+        RECEIVED = "received", _("已受理（代录）")
 
     channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices)
     # A citizen's phone or a staff email: personal data, encrypted at rest like the request's.

@@ -22,6 +22,7 @@ from requests_app import selectors as request_selectors
 from requests_app.forms import FeedbackForm
 from requests_app.models import Deadline, State
 
+from . import figures as channel_figures
 from . import stats
 from .feedback import feedback_record
 from .workflow import CITIZEN, TransitionError
@@ -86,6 +87,12 @@ def stats_view(request: HttpRequest) -> HttpResponse:
             "promises": [(k, Deadline.Kind(k).label, figures.period.on_time[k]) for k in stats.KINDS],
             "chart": mark_safe(chart),  # noqa: S308 - numbers, dates and escaped labels only
             "min_sample": settings.STATS_MIN_SAMPLE,
+            "channel_figures": channel_figures.channel_figure_tables_cached(
+                name=f"stats-{days}", since=figures.since, until=figures.until
+            ),
+            "sources": channel_figures.requests_by_source_cached(
+                name=f"stats-{days}", since=figures.since, until=figures.until
+            ),
             "tables": [
                 ("by-channel", _("按求助类别"), figures.by_channel),
                 ("by-district", _("按区县(市)"), figures.by_district),

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group, Permission
 DISPATCHER = "平台交办员"
 HANDLER = "承办人"
 SUPERVISOR = "督办员"
+OPERATOR = "话务员"
 
 # The workflow checks the three custom permissions (declared on dispatch.Assignment):
 # triage_request (dispatcher), handle_request (handler, scoped to their units),
@@ -18,6 +19,9 @@ SUPERVISOR = "督办员"
 PERMISSION_TRIAGE = "dispatch.triage_request"
 PERMISSION_HANDLE = "dispatch.handle_request"
 PERMISSION_SUPERVISE = "dispatch.supervise_request"
+# 代录: operators type in a caller's or walk-in's request (dispatch/intake.py). They see no request
+# list; a caller's earlier requests appear on the intake page only, each display logged.
+PERMISSION_INTAKE = "dispatch.intake_request"
 
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     DISPATCHER: [
@@ -35,6 +39,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("dispatch", "delete_responsibilityrule"),
         ("dispatch", "view_routingrecord"),
     ],
+    OPERATOR: [("dispatch", "intake_request")],
     HANDLER: [("requests_app", "view_helprequest"), ("requests_app", "view_event"), ("dispatch", "handle_request")],
     SUPERVISOR: [
         ("requests_app", "view_helprequest"),

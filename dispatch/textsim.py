@@ -65,3 +65,65 @@ class Probe:
 
 def request_similarity(title_a: str, content_a: str, title_b: str, content_b: str) -> float:
     return Probe.of(title_a, content_a).similarity(title_b, content_b)
+
+
+# --- Matching a citizen's text against a short stored question (the knowledge base) -----
+#
+# Jaccard suits two texts of the same kind; a question of ten characters read
+# against a request of two hundred needs the other direction: how much of the
+# short text the long one covers. Same characters, same dropped punctuation.
+
+
+def bigram_set(text: str) -> frozenset[str]:
+    """The distinct pairs of adjacent meaningful characters (a run is broken by punctuation or space)."""
+    grams: set[str] = set()
+    previous = ""
+    for ch in text.lower():
+        if ch in _DROP:
+            previous = ""
+            continue
+        if previous:
+            grams.add(previous + ch)
+        previous = ch
+    return frozenset(grams)
+
+
+def coverage(short: frozenset[str], long: frozenset[str]) -> float:
+    """0..1: the share of `short` found in `long` (0 when `short` is empty)."""
+    if not short:
+        return 0.0
+    return len(short & long) / len(short)
+
+
+# How far the keywords lift a score towards 1 (chosen on the tuning questions, bench/kb_bench.py).
+KEYWORD_WEIGHT = 0.7
+
+
+@dataclass(frozen=True)
+class QueryProbe:
+    """A citizen's text, prepared once to be scored against many stored questions."""
+
+    chars: frozenset[str]
+    bigrams: frozenset[str]
+    text: str
+
+    @classmethod
+    def of(cls, text: str) -> QueryProbe:
+        return cls(chars=char_set(text), bigrams=bigram_set(text), text=text.lower())
+
+    def score(self, *, question: str, keywords: tuple[str, ...] = (), char_weight: float = 0.3) -> float:
+        """0..1: how well this text asks `question`.
+
+        The question's characters and character pairs covered by the text, and
+        then lifted towards 1 by the keywords (curated words, each matched
+        whole) the text contains.
+        """
+        text_part = char_weight * coverage(char_set(question), self.chars) + (1 - char_weight) * coverage(
+            bigram_set(question), self.bigrams
+        )
+        if not keywords:
+            return text_part
+        hits = sum(1 for k in keywords if k.lower() in self.text)
+        # Keywords are curated evidence that only adds: one hit counts for much, two for the most.
+        keyword_part = min(1.0, hits / min(len(keywords), 2))
+        return text_part + (1 - text_part) * KEYWORD_WEIGHT * keyword_part

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_ratelimit",
     "requests_app",
     "dispatch",
+    "kb",
 ]
 
 MIDDLEWARE = [
@@ -285,6 +286,15 @@ RATELIMIT_FAIL_OPEN = True
 RATELIMIT_SUBMIT = env.str("RATELIMIT_SUBMIT", default="20/h")
 RATELIMIT_LOOKUP = env.str("RATELIMIT_LOOKUP", default="60/10m")
 RATELIMIT_FEEDBACK = env.str("RATELIMIT_FEEDBACK", default="20/h")
+# The form's script asks for advice as the citizen types (a pause of 0.6 s between asks).
+RATELIMIT_ADVICE = env.str("RATELIMIT_ADVICE", default="120/10m")
+RATELIMIT_DIRECT_ANSWER = env.str("RATELIMIT_DIRECT_ANSWER", default="30/h")
+
+# --- Plug-in points: apps above requests_app and dispatch add to their pages ---
+# The citizen form's advisers (requests_app/intake.py): answers, redirections, emergency notices.
+INTAKE_ADVISERS = ["kb.advice.intake_advice"]
+# Extra per-channel figures on /stats/ and the dashboard (dispatch/figures.py): the 直办 count.
+CHANNEL_FIGURES = ["kb.selectors.direct_answers_by_channel"]
 # Behind the TLS proxy the client address is the last X-Forwarded-For hop the
 # proxy appended; set RATELIMIT_IP_META_KEY=HTTP_X_REAL_IP (or similar) there.
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")

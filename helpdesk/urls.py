@@ -8,6 +8,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("captcha/", include("captcha.urls")),
     path("staff/", include("dispatch.urls")),
+    path("kb/", include("kb.urls")),
     path("open311/v2/", include("requests_app.open311.urls")),
     path("", include("dispatch.public_urls")),
     path("", include("requests_app.urls")),

@@ -235,6 +235,8 @@ class HelpRequestForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1", "aria-hidden": "true"}),
     )
     shown_at = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Set once the citizen has seen the intake advice (requests_app.intake): the next submit goes through.
+    advice_seen = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -314,6 +316,10 @@ class HelpRequestForm(forms.Form):
                 "east": box.east,
             }
             self.add_error("latitude", forms.ValidationError(message, code="outside_city"))
+
+    def advice_hold(self) -> None:
+        """The form comes back once with the advice; everything typed is kept, the next submit goes through."""
+        self._data_replace(advice_seen="1")
 
     def submit_token_renew(self) -> None:
         """The key was refused (another submission holds it): keep everything typed, give a fresh key."""

@@ -18,6 +18,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
@@ -33,12 +34,16 @@ from .models import (
     District,
     Event,
     HelpRequest,
+    Source,
     State,
     TicketCounter,
     Urgency,
 )
 from .photos import CleanPhoto
 from .selectors import request_find_for_citizen
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +106,8 @@ def request_submit(
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
     now: dt.datetime | None = None,
+    source: str = Source.WEB,
+    taken_by: User | None = None,
 ) -> HelpRequest:
     """Store a citizen's request with its deadlines and the first timeline event.
 
@@ -108,6 +115,9 @@ def request_submit(
     the location is a WGS-84 point inside the city's box, or both None).
     Returns the existing request when `submit_token` was used before with the
     same phone; raises SubmitTokenTaken when it was used with another phone.
+    `source` says how it arrived (web, phone, visit, API); `taken_by` is the
+    operator who typed it in for a caller or a walk-in (代录), recorded on the
+    first event as its actor.
     """
     now = now or timezone.now()
     is_urgent = urgency == Urgency.URGENT
@@ -128,6 +138,7 @@ def request_submit(
         longitude=longitude,
         title=title,
         content=content,
+        source=source,
         state=State.SUBMITTED,
         created_at=now,
         updated_at=now,
@@ -149,11 +160,12 @@ def request_submit(
                 request=help_request,
                 kind=Event.Kind.SUBMITTED,
                 to_state=State.SUBMITTED,
+                actor=taken_by,
                 actor_label=channel_label or "市民",
-                message="市民提交求助",
+                message="话务员代录求助" if taken_by is not None else "市民提交求助",
                 is_public=True,
                 created_at=now,
-                data={"urgency": urgency, "category": category.code, "photos": len(photos)},
+                data={"urgency": urgency, "category": category.code, "photos": len(photos), "source": source},
             )
     except IntegrityError:
         # The same form was submitted before (double click, resubmitted POST):

@@ -7,6 +7,7 @@ app_name = "requests_app"
 urlpatterns = [
     path("", views.home, name="home"),
     path("help/new/", views.submit, name="submit"),
+    path("help/new/advice/", views.submit_advice, name="submit_advice"),
     path("help/receipt/<str:token>/", views.receipt, name="receipt"),
     path("help/track/", views.track, name="track"),
     path("help/track/<str:token>/", views.track_token, name="track_token"),

@@ -14,7 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from . import display, public, selectors, services
+from . import display, intake, public, selectors, services
 from .forms import FeedbackForm, HelpRequestForm, LookupForm
 from .models import Category, HelpRequest
 
@@ -47,8 +47,16 @@ def submit(request: HttpRequest) -> HttpResponse:
             # Keep everything typed; say when to try again.
             form.is_valid()
             form.add_error(None, _("提交过于频繁，请稍后再试。您填写的内容已保留。"))
-            return render(request, "requests_app/submit.html", {"form": form}, status=429)
-        if form.is_valid():
+            return _submit_page(request, form, _advice_for(request), status=429)
+        # Advice is read for every form shown again, and for a first submit (a submit after the
+        # advice was seen goes straight through, at the cost of the inserts alone).
+        valid = form.is_valid()
+        advice = _advice_for(request) if not (valid and form.cleaned_data.get("advice_seen")) else []
+        if valid and any(a.hold for a in advice):
+            # Without JavaScript the advice is a step: the form comes back once, everything typed kept.
+            form.advice_hold()
+            return _submit_page(request, form, advice, held=True)
+        if valid:
             data = form.cleaned_data
             try:
                 help_request = services.request_submit(
@@ -68,7 +76,7 @@ def submit(request: HttpRequest) -> HttpResponse:
             except services.SubmitTokenTaken:
                 # Says nothing about the request that holds the key.
                 form.submit_token_renew()
-                return render(request, "requests_app/submit.html", {"form": form}, status=409)
+                return _submit_page(request, form, _advice_for(request), status=409)
             token = selectors.track_token_for(ticket_number=help_request.ticket_number)
             return redirect("requests_app:receipt", token=token)
     else:
@@ -77,7 +85,36 @@ def submit(request: HttpRequest) -> HttpResponse:
         if code:
             initial["category"] = selectors.active_category_by_code(code=code)
         form = HelpRequestForm(initial=initial)
-    return render(request, "requests_app/submit.html", {"form": form})
+        advice = []
+    return _submit_page(request, form, advice)
+
+
+def _advice_for(request: HttpRequest) -> list[intake.Advice]:
+    """The advisers' advice for what was typed (settings.INTAKE_ADVISERS); raw text, read before validation."""
+    category = request.POST.get("category", "")
+    return intake.advice_collect(
+        title=request.POST.get("title", "")[:200],
+        content=request.POST.get("content", "")[:2000],
+        category_id=int(category) if category.isdigit() else None,
+    )
+
+
+def _submit_page(
+    request: HttpRequest, form: HelpRequestForm, advice: list[intake.Advice], *, held: bool = False, status: int = 200
+) -> HttpResponse:
+    context = {"form": form, "advice": advice, "advice_held": held}
+    return render(request, "requests_app/submit.html", context, status=status)
+
+
+@require_POST
+@ratelimit(key="ip", rate=_rate("RATELIMIT_ADVICE"), method="POST", block=False)
+def submit_advice(request: HttpRequest) -> HttpResponse:
+    """The advice for the text being typed, as an HTML fragment for the form's script (CSRF-checked POST)."""
+    if getattr(request, "limited", False):
+        return HttpResponse(status=429)
+    response = render(request, "requests_app/includes/advice.html", {"advice": _advice_for(request)})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _qr_svg(url: str) -> str:

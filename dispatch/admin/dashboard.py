@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from .. import access, dashboard, exports, stats
+from .. import figures as channel_figures
 
 if TYPE_CHECKING:  # what the mixin is mixed into; a plain class at run time
     _ModelAdmin = admin.ModelAdmin[Any]
@@ -67,6 +69,12 @@ class DashboardAdminMixin(_ModelAdmin):
                 "late": dashboard.requests_late_now(user=request.user),
                 "min_sample": settings.STATS_MIN_SAMPLE,
                 "now": timezone.now(),
+                "channel_figures": channel_figures.channel_figure_tables(
+                    since=timezone.now() - dt.timedelta(days=days), until=timezone.now()
+                ),
+                "sources": channel_figures.requests_by_source(
+                    since=timezone.now() - dt.timedelta(days=days), until=timezone.now()
+                ),
             },
         )
 

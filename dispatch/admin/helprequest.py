@@ -60,6 +60,7 @@ if TYPE_CHECKING:
 
 CITIZEN_FIELDS = (
     "ticket_number",
+    "source",
     "category_claimed",
     "urgency_claimed",
     "district",
@@ -124,11 +125,13 @@ class HelpRequestAdmin(LocationAdminMixin, CompactColumnsMixin, DashboardAdminMi
         "district",
         "category",
         "is_urgent",
+        "source",
         "submitted",
     )
     list_filter = (
         QueueFilter,
         "state",
+        "source",
         UnitFilter,
         ("category", admin.RelatedFieldListFilter),
         "request_type",
@@ -193,8 +196,14 @@ class HelpRequestAdmin(LocationAdminMixin, CompactColumnsMixin, DashboardAdminMi
     # Permissions: state changes only through the workflow ---------------------
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        # Requests come from citizens through request_submit, never typed in here.
+        # Requests come through request_submit: the citizen's form, the API, or an operator's
+        # intake page (代录, `add_view` below sends "增加" there), never the model form.
         return False
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None):
+        if access.may_take_intake(request.user):
+            return HttpResponseRedirect(reverse("dispatch:intake"))
+        return super().add_view(request, form_url, extra_context)
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -38,6 +38,8 @@ def test_seed_demo_makes_accounts_and_demo_requests_once():
     call_command("seed_demo", stdout=out)
     call_command("seed_demo", stdout=out)
     assert get_user_model().objects.filter(username__in=["dispatcher", "handler", "supervisor"]).count() == 3
+    operator = get_user_model().objects.get(username="operator")
+    assert operator.has_perm("dispatch.intake_request") and "operator    password: yibang-demo-2026" in out.getvalue()
     states = sorted(HelpRequest.objects.values_list("state", flat=True))
     assert states == ["accepted", "closed", "handed_over", "listed", "submitted"]
     assert "password: yibang-demo-2026" in out.getvalue()

@@ -65,6 +65,15 @@ class RequestType(models.TextChoices):
     SUGGESTION = "suggestion", _("建议")
 
 
+class Source(models.TextChoices):
+    """How the request reached the city: the web form, a call or a walk-in typed in by an operator, the API."""
+
+    WEB = "web", pgettext_lazy("source", "网页")
+    PHONE = "phone", pgettext_lazy("source", "电话")
+    VISIT = "visit", pgettext_lazy("source", "来访")
+    API = "api", pgettext_lazy("source", "接口")
+
+
 class HelpRequest(models.Model):
     """A citizen's help request (求助件), identified publicly by its ticket number."""
 
@@ -92,6 +101,7 @@ class HelpRequest(models.Model):
     longitude = EncryptedDecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
     title = models.CharField(_("标题"), max_length=60)
     content = models.TextField(_("求助内容"), max_length=2000)
+    source = models.CharField(_("来源"), max_length=8, choices=Source.choices, default=Source.WEB)
 
     # --- Triage (staff) ---
     category = models.ForeignKey(Category, on_delete=models.PROTECT, verbose_name=_("类别"))
@@ -134,6 +144,7 @@ class HelpRequest(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(state__in=State.values), name="req_state_valid"),
             models.CheckConstraint(condition=Q(urgency_claimed__in=Urgency.values), name="req_urgency_valid"),
+            models.CheckConstraint(condition=Q(source__in=Source.values), name="req_source_valid"),
             models.CheckConstraint(
                 condition=Q(request_type="") | Q(request_type__in=RequestType.values), name="req_type_valid"
             ),

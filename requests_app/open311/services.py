@@ -32,7 +32,7 @@ from django.utils.crypto import salted_hmac
 from helpdesk.outbox import RetryPolicy
 
 from .. import services as request_services
-from ..models import ApiClient, ApiSubmission, Event, WebhookDelivery
+from ..models import ApiClient, ApiSubmission, Event, Source, WebhookDelivery
 from ..public import status_for_state
 from . import hosts, selectors
 from .serialize import iso, service_request_dict
@@ -108,6 +108,7 @@ def service_request_create(*, client: ApiClient, data: dict) -> ApiSubmission:
         content=data["content"],
         submit_token=submit_token_for_api(token),
         channel_label=client.name,
+        source=Source.API,
     )
     return ApiSubmission.objects.create(request=help_request, client=client, token=token)
 

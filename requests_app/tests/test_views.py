@@ -152,7 +152,19 @@ def test_submission_runs_only_the_inserts_once_the_choices_are_cached(client, dj
 
     active_choices()
     data = valid_data(submit_token=str(uuid.uuid4()))
-    # Counter upsert, request, deadlines, event (+ the test transaction's savepoint pair).
+    # Counter upsert, request, deadlines, event (+ the test transaction's savepoint pair),
+    # and the intake advisers' reads on a first submit (kb: redirect rules, the answer index).
+    with django_assert_max_num_queries(8):
+        response = client.post("/help/new/", data)
+    assert response.status_code == 302
+    assert HelpRequest.objects.count() == 1
+
+
+def test_a_submit_after_the_advice_was_seen_runs_only_the_inserts(client, django_assert_max_num_queries):
+    from requests_app.selectors import active_choices
+
+    active_choices()
+    data = valid_data(submit_token=str(uuid.uuid4()), advice_seen="True")
     with django_assert_max_num_queries(6):
         response = client.post("/help/new/", data)
     assert response.status_code == 302

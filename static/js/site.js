@@ -13,3 +13,43 @@ document.addEventListener("DOMContentLoaded", function () {
   var summary = document.querySelector("[data-focus-on-load]");
   if (summary) { summary.focus(); }
 });
+
+// The citizen form's advice as the citizen types (requests_app/intake.py): emergency
+// notices, other hotlines, answers from the knowledge base. Without this script the
+// same advice comes back as a step after the first submit.
+(function () {
+  var form = document.getElementById("request-form");
+  var box = document.getElementById("intake-advice");
+  if (!form || !box || !form.dataset.adviceUrl || !window.fetch) { return; }
+  var timer = null, last = "", pending = null;
+  function ask() {
+    var title = form.elements.title ? form.elements.title.value : "";
+    var content = form.elements.content ? form.elements.content.value : "";
+    var category = form.elements.category ? form.elements.category.value : "";
+    var key = category + "\u0000" + title + "\u0000" + content;
+    if (key === last || (title + content).trim().length < 2) { return; }
+    last = key;
+    var body = new FormData();
+    body.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
+    body.append("title", title);
+    body.append("content", content);
+    body.append("category", category);
+    if (pending && pending.abort) { pending.abort(); }
+    pending = window.AbortController ? new AbortController() : null;
+    fetch(form.dataset.adviceUrl, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: {"X-Requested-With": "fetch"}, signal: pending ? pending.signal : undefined
+    }).then(function (r) { return r.ok ? r.text() : null; }).then(function (html) {
+      if (html === null) { return; }
+      box.innerHTML = html;
+      // The citizen has seen the advice as they typed: the first submit goes through.
+      if (box.querySelector("[data-advice]") && form.elements.advice_seen) { form.elements.advice_seen.value = "True"; }
+    }).catch(function () {});
+  }
+  form.addEventListener("input", function (event) {
+    var name = event.target && event.target.name;
+    if (name !== "title" && name !== "content" && name !== "category") { return; }
+    clearTimeout(timer);
+    timer = setTimeout(ask, 600);
+  });
+}());

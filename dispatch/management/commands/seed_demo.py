@@ -29,11 +29,12 @@ DEMO_USERS = [
     ("dispatcher", "平台交办员（演示）", roles.DISPATCHER, None),
     ("handler", "金水区承办人（演示）", roles.HANDLER, "金水区人民政府"),
     ("supervisor", "督办员（演示）", roles.SUPERVISOR, None),
+    ("operator", "话务员（演示）", roles.OPERATOR, None),
 ]
 
 
 class Command(BaseCommand):
-    help = "Create the demo staff accounts (dispatcher, handler, supervisor) if they do not exist."
+    help = "Create the demo staff accounts (dispatcher, handler, supervisor, operator) if they do not exist."
 
     def handle(self, *args: object, **options: object) -> None:
         groups = roles.roles_ensure()
