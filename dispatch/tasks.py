@@ -16,6 +16,8 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from helpdesk.breaker import broker_publish
+
 from .deadlines import deadlines_sweep
 from .feedback import requests_autoclose
 from .models import Notification
@@ -99,14 +101,17 @@ def notifications_send_many_task(notification_ids: list[int]) -> int:
         if notification.state == Notification.State.SENT:
             sent += 1
         elif notification.state == Notification.State.QUEUED and notification.attempts < MAX_ATTEMPTS:
-            try:
-                notification_send_task.apply_async(
-                    # celery-types asks for a tuple; Celery takes any sequence, and a list is what we always sent.
-                    args=[notification_id],  # type: ignore[arg-type]
-                    countdown=_retry_countdown(notification.attempts),
-                )
-            except Exception:  # the broker is away: the row stays queued and the flush retries it
-                logger.warning("Could not queue the retry of notification %s", notification_id, exc_info=True)
+            # If the broker is away the row stays queued and the flush retries it.
+            broker_publish(
+                lambda notification_id=notification_id, attempts=notification.attempts: (
+                    notification_send_task.apply_async(
+                        # celery-types asks for a tuple; Celery takes any sequence, and a list is what we always sent.
+                        args=[notification_id],  # type: ignore[arg-type]
+                        countdown=_retry_countdown(attempts),
+                    )
+                ),
+                what="notification retry",
+            )
     return sent
 
 

@@ -3,12 +3,22 @@
 import os
 
 from celery import Celery
+from celery.signals import after_task_publish
+
+from .breaker import breaker
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
 app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@after_task_publish.connect
+def _broker_answered(**kwargs: object) -> None:
+    # A publish went through: if the broker's breaker was open (beat's ticks
+    # failing, say), it is back; writes "Redis back (broker)" once.
+    breaker("broker").success()
 
 
 @app.on_after_finalize.connect

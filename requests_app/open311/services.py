@@ -29,6 +29,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from helpdesk.breaker import broker_publish
+
 from .. import services as request_services
 from ..models import ApiClient, ApiSubmission, Event, WebhookDelivery
 from ..public import status_for_state
@@ -158,10 +160,10 @@ def webhooks_enqueue_for_event(*, event: Event) -> list[WebhookDelivery]:
 def _queue_delivery(delivery_id: int, *, countdown: float | None = None) -> None:
     from ..tasks import webhook_deliver_task
 
-    try:
-        webhook_deliver_task.apply_async(args=[delivery_id], countdown=countdown)
-    except Exception:  # the broker may be down: the sweep sends it later
-        logger.exception("could not queue webhook delivery %s; the sweep will retry it", delivery_id)
+    # The broker may be away (the breaker logs it once): the sweep sends it later.
+    broker_publish(
+        lambda: webhook_deliver_task.apply_async(args=[delivery_id], countdown=countdown), what="webhook delivery"
+    )
 
 
 def webhook_signature(*, secret: str, body: bytes) -> str:
