@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from .crypto import keyed_hash
@@ -104,10 +104,66 @@ def request_submit(
     Inputs must already be validated and normalised (see forms.HelpRequestForm).
     Returns the existing request when `submit_token` was used before with the
     same phone; raises SubmitTokenTaken when it was used with another phone.
+
+    When the database connection drops (a failover, a restart, a cut
+    connection) the submission runs once more on a new connection, in a new
+    transaction: always if the ticket number could not even be allocated
+    (nothing was stored), otherwise only with a `submit_token`, which makes a
+    second run return the first one's request if that did commit after all. If
+    the second run fails too, the error is raised (the caller tells the
+    citizen nothing was stored). Inside an outer transaction nothing is
+    retried.
     """
     now = now or timezone.now()
+    fields = {
+        "category": category,
+        "urgency": urgency,
+        "district": district,
+        "name": name,
+        "phone": phone,
+        "address": address,
+        "title": title,
+        "content": content,
+        "submit_token": submit_token,
+        "channel_label": channel_label,
+        "photos": photos,
+        "now": now,
+    }
+    for attempt in (1, 2):
+        allocated = False
+        try:
+            ticket_number = ticket_number_next(now=now)
+            allocated = True
+            return _request_store(ticket_number=ticket_number, **fields)
+        except CONNECTION_LOST:
+            if attempt == 2 or connection.in_atomic_block or (allocated and submit_token is None):
+                raise
+            logger.warning("Database connection lost during a submission; trying once more on a new connection")
+            connection.close()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# What a dropped database connection raises (psycopg's "terminating connection", "connection already closed").
+CONNECTION_LOST = (OperationalError, InterfaceError)
+
+
+def _request_store(
+    *,
+    ticket_number: str,
+    category: Category,
+    urgency: str,
+    district: District,
+    name: str,
+    phone: str,
+    address: str,
+    title: str,
+    content: str,
+    submit_token: uuid.UUID | None,
+    channel_label: str,
+    photos: Sequence[CleanPhoto],
+    now: dt.datetime,
+) -> HelpRequest:
     is_urgent = urgency == Urgency.URGENT
-    ticket_number = ticket_number_next(now=now)
     help_request = HelpRequest(
         ticket_number=ticket_number,
         submit_token=submit_token,

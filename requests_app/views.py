@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import segno
 from django.conf import settings
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -47,33 +48,48 @@ def submit(request: HttpRequest) -> HttpResponse:
             form.is_valid()
             form.add_error(None, _("提交过于频繁，请稍后再试。您填写的内容已保留。"))
             return render(request, "requests_app/submit.html", {"form": form}, status=429)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                help_request = services.request_submit(
-                    category=data["category"],
-                    urgency=data["urgency"],
-                    district=data["district"],
-                    name=data["name"],
-                    phone=data["phone"],
-                    address=data["address"],
-                    title=data["title"],
-                    content=data["content"],
-                    submit_token=data.get("submit_token"),
-                    photos=data.get("photos") or (),
-                )
-            except services.SubmitTokenTaken:
-                # Says nothing about the request that holds the key.
-                form.submit_token_renew()
-                return render(request, "requests_app/submit.html", {"form": form}, status=409)
-            token = selectors.track_token_for(ticket_number=help_request.ticket_number)
-            return redirect("requests_app:receipt", token=token)
+        try:
+            return _submit_valid(request, form)
+        except services.CONNECTION_LOST:
+            # request_submit already tried again on a new connection: nothing was
+            # stored. Say so, keep everything typed and the same submission key, so
+            # sending it again can never store it twice.
+            if not connection.in_atomic_block:
+                connection.close()  # render the form on a fresh connection
+            context = {"form": form, "unavailable": True, "had_photos": bool(request.FILES)}
+            return render(request, "requests_app/submit.html", context, status=503)
     else:
         initial = {}
         code = request.GET.get("category")
         if code:
             initial["category"] = selectors.active_category_by_code(code=code)
         form = HelpRequestForm(initial=initial)
+    return render(request, "requests_app/submit.html", {"form": form})
+
+
+def _submit_valid(request: HttpRequest, form: HelpRequestForm) -> HttpResponse:
+    """Validate and store a posted form: the receipt's redirect, or the form again with what to fix."""
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            help_request = services.request_submit(
+                category=data["category"],
+                urgency=data["urgency"],
+                district=data["district"],
+                name=data["name"],
+                phone=data["phone"],
+                address=data["address"],
+                title=data["title"],
+                content=data["content"],
+                submit_token=data.get("submit_token"),
+                photos=data.get("photos") or (),
+            )
+        except services.SubmitTokenTaken:
+            # Says nothing about the request that holds the key.
+            form.submit_token_renew()
+            return render(request, "requests_app/submit.html", {"form": form}, status=409)
+        token = selectors.track_token_for(ticket_number=help_request.ticket_number)
+        return redirect("requests_app:receipt", token=token)
     return render(request, "requests_app/submit.html", {"form": form})
 
 
