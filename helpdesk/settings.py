@@ -191,7 +191,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # redirect to HTTPS, HSTS. `manage.py check --deploy` is then clean.
 HTTPS = env.bool("HTTPS", default=False)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=HTTPS)
+# HTTPS-only cookies unless DEBUG (as the README says): the safe side is the default,
+# a plain-HTTP run outside DEBUG must ask for SECURE_COOKIES=0; HTTPS=1 always has them.
+SESSION_COOKIE_SECURE = HTTPS or env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
