@@ -88,7 +88,6 @@ class Breaker:
                 return True
             self.skipped += 1
             self.skipped_total += 1
-            self._summary_due(now)
             return False
 
     def success(self) -> None:
@@ -126,10 +125,11 @@ class Breaker:
         )
 
     def _summary_due(self, now: float) -> None:
-        # Called with the lock held.
+        # Called with the lock held, on a failed probe: a summary says Redis was still down then
+        # (a skipped call knows nothing), so an outage of exactly a minute writes none.
         if self.down_since is None or now - self.summary_at < self.summary_seconds:
             return
-        skipped, failed = self.skipped, self.failed
+        skipped, failed, since = self.skipped, self.failed, now - self.summary_at
         self.skipped = self.failed = 0
         self.summary_at = now
         logger.warning(
@@ -138,7 +138,7 @@ class Breaker:
             now - self.down_since,
             skipped,
             failed,
-            self.summary_seconds,
+            since,
         )
 
     def call(self, fn: Callable[[], T], *, fallback: Callable[[], T], errors: tuple[type[BaseException], ...]) -> T:
@@ -226,8 +226,15 @@ def _connection_error(record: logging.LogRecord) -> bool:
         from redis.exceptions import ConnectionError as RedisConnectionError
         from redis.exceptions import TimeoutError as RedisTimeoutError
 
-        if isinstance(record.exc_info[1], OSError | RedisConnectionError | RedisTimeoutError | OperationalError):
-            return True
+        # The error itself, or what it was raised while handling ("Error on restarting Gossip:
+        # AttributeError" during a reconnect is a lost connection underneath).
+        exc: BaseException | None = record.exc_info[1]
+        for _ in range(5):
+            if exc is None:
+                break
+            if isinstance(exc, OSError | RedisConnectionError | RedisTimeoutError | OperationalError):
+                return True
+            exc = exc.__cause__ or exc.__context__
     try:
         message = record.getMessage()
     except Exception:  # noqa: BLE001 - a bad format string: not ours to judge

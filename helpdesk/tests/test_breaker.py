@@ -31,18 +31,23 @@ def test_open_skip_probe_close_with_one_line_per_change_and_a_summary_a_minute(c
     clock.now += 5
     assert b.allow()  # one probe ...
     assert not b.allow()  # ... at a time
-    for _ in range(12):  # a minute of failed probes and skipped calls
+    for _ in range(11):  # skipped calls and failed probes, for 55 s
         b.failure(TimeoutError("again"))
         clock.now += 5
         b.allow()
         b.allow()
+    assert len(caplog.records) == 1
+    clock.now += 10
+    assert not b.allow()  # a skipped call after a minute writes nothing: it does not know
+    assert len(caplog.records) == 1
+    b.failure(TimeoutError("again"))  # a probe that fails after a minute does
     messages = [r.getMessage() for r in caplog.records]
-    assert len(messages) == 2 and messages[1].startswith("Redis still unavailable (cache) after 60 s:")
+    assert len(messages) == 2 and messages[1].startswith("Redis still unavailable (cache) after 70 s:")
     assert b.allow() is False or b.probing
     b.probing, b.retry_at = False, 0
     assert b.allow()
     b.success()
-    assert caplog.records[-1].getMessage().startswith("Redis back (cache) after 6")
+    assert caplog.records[-1].getMessage().startswith("Redis back (cache) after 70 s")
     assert len(caplog.records) == 3
     assert b.allow() and not b.is_down
     b.success()  # closed: nothing more to say
@@ -80,6 +85,16 @@ def test_beats_and_workers_reconnect_errors_become_the_brokers_lines(caplog):
     )
     records.append(noise.filter(retry))
     assert not any(records)  # none of them is written as it was
+    try:
+        try:
+            raise ConnectionError("Connection closed by server.")
+        except ConnectionError:
+            raise AttributeError("'NoneType' object has no attribute 'connection_errors'")  # noqa: B904
+    except AttributeError:
+        gossip = consumer.makeRecord(
+            consumer.name, logging.ERROR, __file__, 1, "Error on restarting Gossip: %r", ("x",), sys.exc_info()
+        )
+    assert not noise.filter(gossip)  # a lost connection underneath
     unrelated = beat.makeRecord(beat.name, logging.ERROR, __file__, 1, "Task raised ValueError", (), None)
     assert noise.filter(unrelated)
     assert breaker("broker").is_down
