@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import segno
 from django.conf import settings
 from django.db import connection
@@ -19,6 +22,24 @@ from .forms import FeedbackForm, HelpRequestForm, LookupForm
 from .models import Category, HelpRequest
 
 
+def _read_once_more(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For views that only read: when the database connection drops mid-way (a failover, a cut),
+    run the view once more on a new connection instead of answering 500."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except services.CONNECTION_LOST:
+            if connection.in_atomic_block:
+                raise
+            connection.close()
+            return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@_read_once_more
 def home(request: HttpRequest) -> HttpResponse:
     categories = selectors.active_categories()
     return render(
@@ -104,6 +125,7 @@ def _progress_context(help_request: HelpRequest) -> dict:
     return {"public": view, "feedback_form": FeedbackForm() if view.can_rate else None}
 
 
+@_read_once_more
 def receipt(request: HttpRequest, token: str) -> HttpResponse:
     help_request = selectors.request_get_by_token(token=token)
     if help_request is None:
@@ -120,6 +142,7 @@ def receipt(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("phone")
 @ratelimit(key="ip", rate=_rate("RATELIMIT_LOOKUP"), method="POST", block=False)
+@_read_once_more  # inside the limit: a second run is not a second try
 def track(request: HttpRequest) -> HttpResponse:
     problem = None
     status = 200
@@ -143,6 +166,7 @@ def track(request: HttpRequest) -> HttpResponse:
     return render(request, "requests_app/track.html", {"form": form, "problem": problem}, status=status)
 
 
+@_read_once_more
 def track_token(request: HttpRequest, token: str) -> HttpResponse:
     help_request = selectors.request_get_by_token(token=token)
     if help_request is None:

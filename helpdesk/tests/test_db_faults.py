@@ -134,3 +134,14 @@ def test_the_error_page_promises_only_what_a_ticket_number_proves():
     assert "系统繁忙" in html
     assert "不会丢失" not in html and "工作人员已收到提醒" not in html
     assert "看到求助编号" in html and "重复提交不会产生重复的求助" in html
+
+
+def test_a_lookup_whose_connection_drops_runs_again_once_instead_of_answering_500(client, on_postgres, monkeypatch):
+    from requests_app.tests.factories import HelpRequestFactory
+
+    req = HelpRequestFactory(phone="13812345678")
+    assert client.get("/").status_code == 200
+    calls = cut_before_first(monkeypatch, "request_lookup")
+    response = client.post("/help/track/", {"ticket_number": req.ticket_number, "phone": "13812345678"})
+    assert response.status_code == 200 and req.ticket_number in response.content.decode()
+    assert len(calls) == 2
