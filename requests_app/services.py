@@ -110,9 +110,11 @@ def request_submit(
     transaction: always if the ticket number could not even be allocated
     (nothing was stored), otherwise only with a `submit_token`, which makes a
     second run return the first one's request if that did commit after all. If
-    the second run fails too, the error is raised (the caller tells the
-    citizen nothing was stored). Inside an outer transaction nothing is
-    retried.
+    the second run fails too, SubmitUnavailable is raised: its `maybe_stored`
+    says whether a run lost its connection while committing (then nobody can
+    know whether the request is stored until the database is back, and a
+    re-send with the same key finds it), otherwise nothing was stored. Inside
+    an outer transaction nothing is retried.
     """
     now = now or timezone.now()
     fields = {
@@ -129,15 +131,17 @@ def request_submit(
         "photos": photos,
         "now": now,
     }
+    maybe_stored = False
     for attempt in (1, 2):
         allocated = False
         try:
             ticket_number = ticket_number_next(now=now)
             allocated = True
             return _request_store(ticket_number=ticket_number, **fields)
-        except CONNECTION_LOST:
+        except (*CONNECTION_LOST, _CommitAnswerLost) as exc:
+            maybe_stored = maybe_stored or isinstance(exc, _CommitAnswerLost)
             if attempt == 2 or connection.in_atomic_block or (allocated and submit_token is None):
-                raise
+                raise SubmitUnavailable(maybe_stored=maybe_stored) from exc
             logger.warning("Database connection lost during a submission; trying once more on a new connection")
             connection.close()
     raise AssertionError("unreachable")  # pragma: no cover
@@ -145,6 +149,24 @@ def request_submit(
 
 # What a dropped database connection raises (psycopg's "terminating connection", "connection already closed").
 CONNECTION_LOST = (OperationalError, InterfaceError)
+
+
+class SubmitUnavailable(Exception):
+    """The database could not be reached, twice, while storing a submission.
+
+    `maybe_stored` False: nothing was stored, no ticket number was given.
+    True: a run lost its connection while committing, so the request may be
+    stored after all; nobody can tell until the database answers again, and a
+    re-send with the same submission key then returns it instead of a second one.
+    """
+
+    def __init__(self, *, maybe_stored: bool) -> None:
+        super().__init__("the submission may be stored" if maybe_stored else "nothing was stored")
+        self.maybe_stored = maybe_stored
+
+
+class _CommitAnswerLost(Exception):
+    """The connection dropped while committing: the request may or may not be stored."""
 
 
 def _request_store(
@@ -182,6 +204,9 @@ def _request_store(
         created_at=now,
         updated_at=now,
     )
+    # Only the outermost block commits; a lost answer to its COMMIT leaves the outcome unknown.
+    commits = not connection.in_atomic_block
+    committing = False
     try:
         with transaction.atomic():
             help_request.save(force_insert=True)
@@ -205,6 +230,11 @@ def _request_store(
                 created_at=now,
                 data={"urgency": urgency, "category": category.code, "photos": len(photos)},
             )
+            committing = commits  # leaving the block sends COMMIT
+    except CONNECTION_LOST as exc:
+        if committing:
+            raise _CommitAnswerLost from exc
+        raise
     except IntegrityError:
         # The same form was submitted before (double click, resubmitted POST):
         # the unique token refuses the second insert; answer with the first, but

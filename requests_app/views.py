@@ -71,26 +71,56 @@ def submit(request: HttpRequest) -> HttpResponse:
             return render(request, "requests_app/submit.html", {"form": form}, status=429)
         try:
             return _submit_valid(request, form)
-        except services.CONNECTION_LOST:
-            # request_submit already tried again on a new connection: nothing was
-            # stored. Say so, keep everything typed and the same submission key, so
-            # sending it again can never store it twice.
+        except services.SubmitUnavailable as exc:
+            # request_submit already tried again on a new connection. Say what is
+            # known (nothing stored, or: it may be stored, nobody can tell yet), keep
+            # everything typed and the same submission key, so sending it again can
+            # never store it twice.
             if not connection.in_atomic_block:
                 connection.close()  # render the form on a fresh connection
-            context = {"form": form, "unavailable": True, "had_photos": bool(request.FILES)}
+            context = {
+                "form": form,
+                "unavailable": True,
+                "maybe_stored": exc.maybe_stored,
+                "had_photos": bool(request.FILES),
+            }
             return render(request, "requests_app/submit.html", context, status=503)
-    else:
-        initial = {}
-        code = request.GET.get("category")
-        if code:
-            initial["category"] = selectors.active_category_by_code(code=code)
-        form = HelpRequestForm(initial=initial)
+    return _submit_form_page(request)
+
+
+@_read_once_more
+def _submit_form_page(request: HttpRequest) -> HttpResponse:
+    initial = {}
+    code = request.GET.get("category")
+    if code:
+        initial["category"] = selectors.active_category_by_code(code=code)
+    form = HelpRequestForm(initial=initial)
     return render(request, "requests_app/submit.html", {"form": form})
+
+
+def _is_valid_once_more(request: HttpRequest, form: HelpRequestForm) -> bool:
+    """Validation reads the database (the channels, the districts) before anything is stored: when
+    the connection drops there, validate once more on a new connection. A second drop is
+    SubmitUnavailable with nothing stored (the form comes back with the truth, not a 500)."""
+    try:
+        return form.is_valid()
+    except services.CONNECTION_LOST as exc:
+        if connection.in_atomic_block:
+            raise
+        connection.close()
+        for _name, uploads in request.FILES.lists():
+            for upload in uploads:
+                upload.seek(0)
+        try:
+            form.full_clean()  # starts the errors and cleaned data afresh
+            return form.is_valid()
+        except services.CONNECTION_LOST:
+            raise services.SubmitUnavailable(maybe_stored=False) from exc
 
 
 def _submit_valid(request: HttpRequest, form: HelpRequestForm) -> HttpResponse:
     """Validate and store a posted form: the receipt's redirect, or the form again with what to fix."""
-    if form.is_valid():
+    if _is_valid_once_more(request, form):
         data = form.cleaned_data
         try:
             help_request = services.request_submit(

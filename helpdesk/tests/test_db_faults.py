@@ -23,6 +23,7 @@ pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
 def cut_own_connection():
     """Terminate this test's own database connection from the server side."""
+    connection.ensure_connection()
     backend_pid = connection.connection.info.backend_pid
     params = connection.get_connection_params()
     with psycopg.connect(
@@ -114,6 +115,7 @@ def test_when_it_still_fails_the_form_comes_back_typed_with_the_truth_and_a_rese
     assert response.status_code == 503
     html = response.content.decode()
     assert "求助尚未保存，也没有生成求助编号" in html
+    assert "无法确认" not in html  # no commit was sent: nothing is stored, and it says so
     assert "重复提交不会产生重复的求助" in html
     assert "楼道灯坏了一个月" in html and "我们小区从周一开始停水" in html  # everything typed is still there
     assert re.search(rf'name="submit_token" value="{key}"', html)  # the same key: a re-send cannot duplicate
@@ -127,12 +129,40 @@ def test_when_it_still_fails_the_form_comes_back_typed_with_the_truth_and_a_rese
     assert HelpRequest.objects.filter(submit_token=key).count() == HelpRequest.objects.count() == 1
 
 
+def test_a_connection_lost_while_committing_is_not_called_unsaved(client, on_postgres, monkeypatch):
+    """The connection dies on COMMIT, twice: whether it is stored nobody knows, so the page says so."""
+    real_commit = connection._commit
+    commits = []
+
+    def commit_on_a_cut_connection():
+        commits.append(1)
+        if len(commits) <= 2:
+            cut_own_connection()
+        return real_commit()
+
+    monkeypatch.setattr(connection, "_commit", commit_on_a_cut_connection)
+    key = str(uuid.uuid4())
+    response = client.post("/help/new/", valid_data(submit_token=key, title="楼道灯坏了一个月"))
+    assert response.status_code == 503
+    html = response.content.decode()
+    assert 'id="submit-unavailable"' in html and "楼道灯坏了一个月" in html
+    assert "无法确认求助是否已经保存" in html
+    assert "求助尚未保存" not in html  # it cannot know that
+    assert re.search(rf'name="submit_token" value="{key}"', html)
+    assert len(commits) == 2
+    response = client.post("/help/new/", valid_data(submit_token=key, title="楼道灯坏了一个月"))
+    assert response.status_code == 302
+    assert HelpRequest.objects.filter(submit_token=key).count() == HelpRequest.objects.count() == 1
+
+
 def test_the_error_page_promises_only_what_a_ticket_number_proves():
     from django.template import loader
 
     html = loader.render_to_string("500.html")
     assert "系统繁忙" in html
     assert "不会丢失" not in html and "工作人员已收到提醒" not in html
+    assert "这一步没有完成" not in html  # a 500 after a commit happens: it cannot know
+    assert "无法确认" in html
     assert "看到求助编号" in html and "重复提交不会产生重复的求助" in html
 
 
@@ -145,3 +175,55 @@ def test_a_lookup_whose_connection_drops_runs_again_once_instead_of_answering_50
     response = client.post("/help/track/", {"ticket_number": req.ticket_number, "phone": "13812345678"})
     assert response.status_code == 200 and req.ticket_number in response.content.decode()
     assert len(calls) == 2
+
+
+def cut_before_reading_the_choices(monkeypatch, *, times=1):
+    """Cut the connection just before the form's channels and districts are read (uncached)."""
+    from django.core.cache import cache
+
+    from requests_app import selectors
+
+    cache.clear()
+    real = selectors.active_choices
+    calls = []
+
+    def cutting():
+        calls.append(1)
+        if len(calls) <= times:
+            cut_own_connection()
+        return real()
+
+    monkeypatch.setattr(selectors, "active_choices", cutting)
+    return calls
+
+
+def test_the_form_page_whose_connection_drops_is_read_once_more(client, on_postgres, monkeypatch):
+    assert client.get("/").status_code == 200
+    calls = cut_before_reading_the_choices(monkeypatch)
+    response = client.get("/help/new/")
+    assert response.status_code == 200 and 'name="submit_token"' in response.content.decode()
+    assert len(calls) >= 2
+
+
+def test_a_submission_whose_connection_drops_while_validating_is_validated_again_and_stored_once(
+    client, on_postgres, monkeypatch
+):
+    assert client.get("/").status_code == 200
+    calls = cut_before_reading_the_choices(monkeypatch)
+    key = str(uuid.uuid4())
+    response = client.post("/help/new/", valid_data(submit_token=key))
+    assert response.status_code == 302 and "/help/receipt/" in response["Location"]
+    assert len(calls) >= 2
+    assert HelpRequest.objects.filter(submit_token=key).count() == HelpRequest.objects.count() == 1
+
+
+def test_when_validating_fails_twice_the_form_comes_back_with_nothing_stored(client, on_postgres, monkeypatch):
+    assert client.get("/").status_code == 200
+    cut_before_reading_the_choices(monkeypatch, times=2)
+    key = str(uuid.uuid4())
+    response = client.post("/help/new/", valid_data(submit_token=key, title="楼道灯坏了一个月"))
+    assert response.status_code == 503
+    html = response.content.decode()
+    assert "求助尚未保存，也没有生成求助编号" in html and "楼道灯坏了一个月" in html
+    assert re.search(rf'name="submit_token" value="{key}"', html)
+    assert HelpRequest.objects.count() == 0
