@@ -6,6 +6,8 @@ import os
 from celery import Celery
 from celery.signals import after_task_publish
 from celery.worker.consumer import Consumer as CeleryConsumer
+from kombu.transport import redis as kombu_redis
+from kombu.transport import virtual
 
 from .breaker import breaker
 
@@ -29,6 +31,35 @@ class Consumer(CeleryConsumer):
         finally:
             del conn.ensure_connection
 
+
+class RedisQoS(kombu_redis.QoS):
+    """kombu's Redis ack emulation, freeing the prefetch slot even when Redis fails the ack.
+
+    kombu 5.7 first removes the message from its "unacked" index in Redis and frees the local
+    prefetch slot only if that worked. An ack that met a frozen Redis (a read timeout) kept the
+    slot for good: with one slot (concurrency 1, prefetch multiplier 1) the worker stayed
+    connected and never took another task (bench/RESULTS.md, 2 of 4 frozen runs). Freed
+    regardless, the entry left in the index is restored after the visibility timeout and the
+    task runs again, which every task here allows (idempotent).
+    """
+
+    def ack(self, delivery_tag):  # noqa: ANN001, ANN201
+        try:
+            self._remove_from_indices(delivery_tag).execute()
+        finally:
+            virtual.QoS.ack(self, delivery_tag)
+
+    def reject(self, delivery_tag, requeue=False):  # noqa: ANN001, ANN201
+        try:
+            if requeue:
+                self.restore_by_tag(delivery_tag, leftmost=True)
+            else:
+                self._remove_from_indices(delivery_tag).execute()
+        finally:
+            virtual.QoS.ack(self, delivery_tag)
+
+
+kombu_redis.Channel.QoS = RedisQoS
 
 app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
