@@ -72,8 +72,11 @@ def assert_each_breach_flagged_once_and_each_notification_sent_once(requests):
     events = Event.objects.filter(request__in=requests, kind=Event.Kind.DEADLINE)
     assert events.count() == len(requests)
     assert events.values("request").annotate(n=Count("id")).filter(n__gt=1).count() == 0
+    # What a sweep could not publish (the worker's broker breaker still open just after the outage)
+    # waits for the flush: rows older than a minute, every minute, so up to two minutes.
     wait_for(
         lambda: not Notification.objects.filter(request__in=requests, state="queued").exists(),
+        timeout=150,
         what="every notification to be sent",
     )
     rows = Notification.objects.filter(request__in=requests)
