@@ -29,9 +29,13 @@ def _private_cache_dir(tmp_path_factory):
 def _clear_cache():
     from django.core.cache import cache
 
+    from helpdesk.breaker import breakers_reset
+
+    breakers_reset()  # one test's outage must not leave the next one skipping Redis
     cache.clear()
     yield
     cache.clear()
+    breakers_reset()
 
 
 @pytest.fixture(autouse=True)
@@ -158,3 +162,72 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("worker"):
             item.add_marker(pytest.mark.xdist_group("celery-worker"))
+
+
+class OwnRedis:
+    """A redis-server of the test's own on a free port: freeze it, stop it, start it again.
+
+    Never the shared server: fault tests SIGSTOP and kill this one only.
+    """
+
+    def __init__(self, directory):
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.directory = directory
+        self.proc = None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        import subprocess
+        import time
+
+        import redis
+
+        cmd = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        cmd += ["--dir", str(self.directory), "--logfile", str(self.directory / "redis.log")]
+        self.proc = subprocess.Popen(cmd)  # noqa: S603 - our own fixed command line
+        client = redis.Redis.from_url(self.url, socket_timeout=1)
+        end = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.exceptions.ConnectionError:
+                if time.monotonic() > end:
+                    raise
+                time.sleep(0.05)
+        return self
+
+    def freeze(self):
+        import signal
+
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self):
+        import signal
+
+        self.proc.send_signal(signal.SIGCONT)
+
+    def stop(self):
+        import signal
+
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc = None
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A started redis-server of this test's own (skips where redis-server is not installed)."""
+    import shutil
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("needs redis-server")
+    server = OwnRedis(tmp_path).start()
+    yield server
+    server.stop()

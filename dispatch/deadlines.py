@@ -30,6 +30,7 @@ from helpdesk.timefmt import local_minute
 from requests_app.models import Deadline, Event, HelpRequest
 from requests_app.services import deadline_durations
 
+from .health import DEADLINE_SWEEP, clock_run_record
 from .models import Notification
 from .notifications import Message, acting_emails_many, notifications_queue, supervisor_emails
 
@@ -265,4 +266,6 @@ def deadlines_sweep(*, now: dt.datetime, batch_size: int = 500) -> SweepResult:
             reminded, notified = reminded + count, notified + notes
             if count < batch_size:
                 break
+    # The clock's heartbeat: /readyz and the staff pages' banner say when this stops.
+    clock_run_record(job=DEADLINE_SWEEP)
     return SweepResult(breached=breached, escalated=escalated, reminded=reminded, notifications=notified)

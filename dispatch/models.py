@@ -392,3 +392,21 @@ class LateRequest(HelpRequest):
         proxy = True
         verbose_name = _("超时督办件")
         verbose_name_plural = pgettext_lazy("plural", "超时督办件")
+
+
+class ClockRun(models.Model):
+    """When a periodic job of the clock last completed, one row per job (the deadline sweep).
+
+    Written at the end of every sweep; `/readyz` and the staff pages' banner
+    read it (through a cache key), so a clock that stopped is visible.
+    """
+
+    job = models.CharField(_("任务"), max_length=50, primary_key=True)
+    completed_at = models.DateTimeField(_("最近完成时间"))
+
+    class Meta:
+        verbose_name = _("时钟运行记录")
+        verbose_name_plural = pgettext_lazy("plural", "时钟运行记录")
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.completed_at:%Y-%m-%d %H:%M:%S}"

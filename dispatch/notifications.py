@@ -25,6 +25,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
@@ -34,6 +35,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.breaker import broker_publish
 from helpdesk.outbox import RetryPolicy
 from requests_app.models import Event, HelpRequest, State
 from requests_app.phones import phone_mask
@@ -199,15 +201,11 @@ def notifications_publish(*, ids: list[int]) -> int:
     published = 0
     for start in range(0, len(ids), PUBLISH_CHUNK):
         chunk = ids[start : start + PUBLISH_CHUNK]
-        try:
-            if len(chunk) == 1:
-                notification_send_task.delay(chunk[0])
-            else:
-                notifications_send_many_task.delay(chunk)
-        except Exception:  # the broker is down or refusing: the flush will send these rows
-            logger.warning(
-                "Broker unavailable: %d notification(s) left queued for the flush", len(ids) - published, exc_info=True
-            )
+        if len(chunk) == 1:
+            sent = broker_publish(partial(notification_send_task.delay, chunk[0]), what="notification")
+        else:
+            sent = broker_publish(partial(notifications_send_many_task.delay, chunk), what="notifications")
+        if not sent:  # the broker is away (the breaker logged it once): the flush will send these rows
             break
         published += len(chunk)
     return published

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -23,7 +24,7 @@ from requests_app.forms import FeedbackForm
 from requests_app.models import Deadline, State
 
 from . import figures as channel_figures
-from . import stats
+from . import health, stats
 from .feedback import feedback_record
 from .workflow import CITIZEN, TransitionError
 
@@ -100,3 +101,20 @@ def stats_view(request: HttpRequest) -> HttpResponse:
             ],
         },
     )
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers. Touches nothing else (a load balancer restarts what fails this)."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: database, cache, broker and the deadline sweep's age (see dispatch/health.py)."""
+    status, body = health.readiness()
+    if request.GET.get("strict") and body["status"] != "ok":
+        status = 503
+    return JsonResponse(body, status=status)

@@ -9,21 +9,27 @@ file (flock), which makes them atomic across processes.
 
 The cache holds only things that can be recomputed or forgotten (rate-limit
 counters, lookup lock-outs, cached figures). A Redis outage must never turn a
-citizen's submission or lookup into an error page, so connection errors are
-logged and answered like a cache miss: limits fail open, figures are
-recomputed.
+citizen's submission or lookup into an error page, nor make it slow: every
+call goes through the "cache" circuit breaker (helpdesk/breaker.py) with
+short socket timeouts, and while Redis is away (refusing, or frozen) the
+calls go to a `SharedFileCache` on this machine instead (`FALLBACK_LOCATION`,
+default var/cache-fallback/). Rate limits and lock-outs therefore keep
+counting during an outage, per machine rather than across machines; the
+counts start again from Redis's when it is back. Nothing raises, nothing is
+logged per call: the breaker writes one line per change of state.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import pickle
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
+from django.conf import settings
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache
@@ -31,52 +37,96 @@ from django.core.files import locks
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-logger = logging.getLogger(__name__)
+from .breaker import breaker
+
 _DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 class ResilientRedisCache(RedisCache):
-    def _degrade(self, operation: str, fallback):
-        logger.warning("cache unavailable during %s; carrying on without it", operation, exc_info=True)
-        return fallback
+    """Django's Redis cache behind the "cache" breaker, with a local file cache to fall back on."""
 
-    def add(self, key, value, timeout=None, version=None):
-        try:
-            return super().add(key, value, timeout, version)
-        except _DOWN:
-            return self._degrade("add", False)
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        params = {**params, "OPTIONS": dict(params.get("OPTIONS") or {})}
+        fallback_dir = params["OPTIONS"].pop("FALLBACK_LOCATION", None) or str(
+            settings.BASE_DIR / "var" / "cache-fallback"
+        )
+        super().__init__(server, params)
+        self._fallback = SharedFileCache(
+            fallback_dir,
+            {
+                "TIMEOUT": params.get("TIMEOUT", 300),
+                "KEY_PREFIX": params.get("KEY_PREFIX", ""),
+                "OPTIONS": {"MAX_ENTRIES": 5000},
+            },
+        )
+
+    def _through(self, redis_call: Callable[[], Any], fallback_call: Callable[[], Any]) -> Any:
+        return breaker("cache").call(redis_call, fallback=fallback_call, errors=_DOWN)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._through(
+            lambda: super(ResilientRedisCache, self).add(key, value, timeout, version),
+            lambda: self._fallback.add(key, value, timeout, version),
+        )
 
     def get(self, key, default=None, version=None):
-        try:
-            return super().get(key, default, version)
-        except _DOWN:
-            return self._degrade("get", default)
+        return self._through(
+            lambda: super(ResilientRedisCache, self).get(key, default, version),
+            lambda: self._fallback.get(key, default, version),
+        )
 
-    def set(self, key, value, timeout=None, version=None):
-        try:
-            return super().set(key, value, timeout, version)
-        except _DOWN:
-            return self._degrade("set", None)
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._through(
+            lambda: super(ResilientRedisCache, self).set(key, value, timeout, version),
+            lambda: self._fallback.set(key, value, timeout, version),
+        )
 
-    def incr(self, key, delta=1, version=None):
-        try:
-            return super().incr(key, delta, version)
-        except _DOWN:
-            # django-ratelimit reads None as "count unknown" and, with
-            # RATELIMIT_FAIL_OPEN, lets the request through.
-            return self._degrade("incr", None)
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._through(
+            lambda: super(ResilientRedisCache, self).touch(key, timeout, version),
+            lambda: self._fallback.touch(key, timeout, version),
+        )
 
     def delete(self, key, version=None):
-        try:
-            return super().delete(key, version)
-        except _DOWN:
-            return self._degrade("delete", False)
+        return self._through(
+            lambda: super(ResilientRedisCache, self).delete(key, version),
+            lambda: self._fallback.delete(key, version),
+        )
+
+    def get_many(self, keys, version=None):
+        return self._through(
+            lambda: super(ResilientRedisCache, self).get_many(keys, version),
+            lambda: self._fallback.get_many(keys, version),
+        )
+
+    def has_key(self, key, version=None):
+        return self._through(
+            lambda: super(ResilientRedisCache, self).has_key(key, version),
+            lambda: self._fallback.has_key(key, version),
+        )
+
+    def incr(self, key, delta=1, version=None):
+        # A missing key raises ValueError from either cache, as Django's API says.
+        return self._through(
+            lambda: super(ResilientRedisCache, self).incr(key, delta, version),
+            lambda: self._fallback.incr(key, delta, version),
+        )
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._through(
+            lambda: super(ResilientRedisCache, self).set_many(data, timeout, version),
+            lambda: self._fallback.set_many(data, timeout, version),
+        )
+
+    def delete_many(self, keys, version=None):
+        return self._through(
+            lambda: super(ResilientRedisCache, self).delete_many(keys, version),
+            lambda: self._fallback.delete_many(keys, version),
+        )
 
     def clear(self):
-        try:
-            return super().clear()
-        except _DOWN:
-            return self._degrade("clear", False)
+        self._fallback.clear()
+        return self._through(lambda: super(ResilientRedisCache, self).clear(), lambda: False)
 
 
 class SharedFileCache(FileBasedCache):

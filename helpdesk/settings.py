@@ -118,9 +118,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # per-process cache (locmem, dummy) with DEBUG off is a system check error.
 CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    # Fail soft and fast when Redis is away (see helpdesk/cache.py).
+    # Fail soft and fast when Redis is away, refusing or frozen: short timeouts,
+    # the breaker, a local file cache meanwhile (see helpdesk/cache.py).
     CACHES["default"]["BACKEND"] = "helpdesk.cache.ResilientRedisCache"
-    CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
+    _cache_timeout = env.float("CACHE_TIMEOUT_SECONDS", default=0.3)
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "socket_connect_timeout": _cache_timeout,
+            "socket_timeout": _cache_timeout,
+            "FALLBACK_LOCATION": str(VAR_DIR / "cache-fallback"),
+        }
+    )
 elif CACHES["default"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache":
     # add/incr atomic across processes (see helpdesk/cache.py). Culling lists the
     # directory on every write; 5000 entries keeps that cheap while leaving room
@@ -190,7 +198,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # redirect to HTTPS, HSTS. `manage.py check --deploy` is then clean.
 HTTPS = env.bool("HTTPS", default=False)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=HTTPS)
+# HTTPS-only cookies unless DEBUG (as the README says): the safe side is the default,
+# a plain-HTTP run outside DEBUG must ask for SECURE_COOKIES=0; HTTPS=1 always has them.
+SESSION_COOKIE_SECURE = HTTPS or env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
@@ -244,10 +254,26 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=100)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# A broker outage must never block a citizen: publishing gives up quickly and
-# the deadline sweep catches up later.
-CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+# A broker outage must never block a request: publishing gives up quickly (short
+# connect and read timeouts, one immediate retry for a stale pooled connection),
+# the "broker" breaker skips it for a while after a failure (helpdesk/breaker.py),
+# and the outbox and the sweeps catch up later. The worker and beat reconnect
+# for as long as it takes.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=0.5)
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A connection lost mid-task: cancel the acks_late tasks (all idempotent) and let them be
+# redelivered, as Celery 6 will by default (and without its warning at every reconnect).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0, "interval_max": 0}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+        "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=1.0),
+        "retry_on_timeout": False,
+    }
+# Seconds a breaker skips Redis after a failure before one call probes it again.
+REDIS_BREAKER_SECONDS = env.float("REDIS_BREAKER_SECONDS", default=5.0)
 
 # --- The platform's promises (seconds) ------------------------------------
 SLA_CONTACT_SECONDS = env.int("SLA_CONTACT_SECONDS", default=60 * 60)
@@ -383,12 +409,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
+        # One line per change of the broker's state instead of one traceback per retry (helpdesk/breaker.py).
+        "outage": {"()": "helpdesk.breaker.BrokerOutageFilter"},
         "scrub": {"()": "requests_app.logscrub.ScrubFilter"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["scrub"]},
-        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "filters": ["require_debug_false", "scrub"]},
+        "console": {"class": "logging.StreamHandler", "filters": ["outage", "scrub"]},
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false", "outage", "scrub"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {

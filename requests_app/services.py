@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from .crypto import keyed_hash
@@ -118,10 +118,100 @@ def request_submit(
     `source` says how it arrived (web, phone, visit, API); `taken_by` is the
     operator who typed it in for a caller or a walk-in (代录), recorded on the
     first event as its actor.
+
+    When the database connection drops (a failover, a restart, a cut
+    connection) the submission runs once more on a new connection, in a new
+    transaction: always if the ticket number could not even be allocated
+    (nothing was stored), otherwise only with a `submit_token`, which makes a
+    second run return the first one's request if that did commit after all. If
+    the second run fails too, SubmitUnavailable is raised: its `maybe_stored`
+    says whether a run lost its connection while committing (then nobody can
+    know whether the request is stored until the database is back, and a
+    re-send with the same key finds it), otherwise nothing was stored. Inside
+    an outer transaction nothing is retried.
     """
     now = now or timezone.now()
+
+    def store(ticket_number: str) -> HelpRequest:
+        return _request_store(
+            ticket_number=ticket_number,
+            category=category,
+            urgency=urgency,
+            district=district,
+            name=name,
+            phone=phone,
+            address=address,
+            title=title,
+            content=content,
+            submit_token=submit_token,
+            channel_label=channel_label,
+            photos=photos,
+            latitude=latitude,
+            longitude=longitude,
+            now=now,
+            source=source,
+            taken_by=taken_by,
+        )
+
+    maybe_stored = False
+    for attempt in (1, 2):
+        allocated = False
+        try:
+            ticket_number = ticket_number_next(now=now)
+            allocated = True
+            return store(ticket_number)
+        except (*CONNECTION_LOST, _CommitAnswerLost) as exc:
+            maybe_stored = maybe_stored or isinstance(exc, _CommitAnswerLost)
+            if attempt == 2 or connection.in_atomic_block or (allocated and submit_token is None):
+                raise SubmitUnavailable(maybe_stored=maybe_stored) from exc
+            logger.warning("Database connection lost during a submission; trying once more on a new connection")
+            connection.close()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# What a dropped database connection raises (psycopg's "terminating connection", "connection already closed").
+CONNECTION_LOST = (OperationalError, InterfaceError)
+
+
+class SubmitUnavailable(Exception):
+    """The database could not be reached, twice, while storing a submission.
+
+    `maybe_stored` False: nothing was stored, no ticket number was given.
+    True: a run lost its connection while committing, so the request may be
+    stored after all; nobody can tell until the database answers again, and a
+    re-send with the same submission key then returns it instead of a second one.
+    """
+
+    def __init__(self, *, maybe_stored: bool) -> None:
+        super().__init__("the submission may be stored" if maybe_stored else "nothing was stored")
+        self.maybe_stored = maybe_stored
+
+
+class _CommitAnswerLost(Exception):
+    """The connection dropped while committing: the request may or may not be stored."""
+
+
+def _request_store(
+    *,
+    ticket_number: str,
+    category: Category,
+    urgency: str,
+    district: District,
+    name: str,
+    phone: str,
+    address: str,
+    title: str,
+    content: str,
+    submit_token: uuid.UUID | None,
+    channel_label: str,
+    photos: Sequence[CleanPhoto],
+    latitude: Decimal | None,
+    longitude: Decimal | None,
+    now: dt.datetime,
+    source: str,
+    taken_by: User | None,
+) -> HelpRequest:
     is_urgent = urgency == Urgency.URGENT
-    ticket_number = ticket_number_next(now=now)
     help_request = HelpRequest(
         ticket_number=ticket_number,
         submit_token=submit_token,
@@ -143,6 +233,9 @@ def request_submit(
         created_at=now,
         updated_at=now,
     )
+    # Only the outermost block commits; a lost answer to its COMMIT leaves the outcome unknown.
+    commits = not connection.in_atomic_block
+    committing = False
     try:
         with transaction.atomic():
             help_request.save(force_insert=True)
@@ -167,6 +260,11 @@ def request_submit(
                 created_at=now,
                 data={"urgency": urgency, "category": category.code, "photos": len(photos), "source": source},
             )
+            committing = commits  # leaving the block sends COMMIT
+    except CONNECTION_LOST as exc:
+        if committing:
+            raise _CommitAnswerLost from exc
+        raise
     except IntegrityError:
         # The same form was submitted before (double click, resubmitted POST):
         # the unique token refuses the second insert; answer with the first, but

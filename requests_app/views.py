@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import segno
 from django.conf import settings
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +23,24 @@ from .forms import FeedbackForm, HelpRequestForm, LookupForm
 from .models import Category, HelpRequest
 
 
+def _read_once_more(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For views that only read: when the database connection drops mid-way (a failover, a cut),
+    run the view once more on a new connection instead of answering 500."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except services.CONNECTION_LOST:
+            if connection.in_atomic_block:
+                raise
+            connection.close()
+            return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@_read_once_more
 def home(request: HttpRequest) -> HttpResponse:
     categories = selectors.active_categories()
     return render(
@@ -48,55 +70,109 @@ def submit(request: HttpRequest) -> HttpResponse:
             form.is_valid()
             form.add_error(None, _("提交过于频繁，请稍后再试。您填写的内容已保留。"))
             return _submit_page(request, form, _advice_for(request), status=429)
-        # Advice is read for every form shown again, and for a first submit (a submit after the
-        # advice was seen goes straight through, at the cost of the inserts alone).
-        valid = form.is_valid()
-        advice = _advice_for(request) if not (valid and form.cleaned_data.get("advice_seen")) else []
-        if valid and any(a.hold for a in advice):
-            # Without JavaScript the advice is a step: the form comes back once, everything typed kept.
-            form.advice_hold()
-            return _submit_page(request, form, advice, held=True)
-        if valid:
-            data = form.cleaned_data
-            try:
-                help_request = services.request_submit(
-                    category=data["category"],
-                    urgency=data["urgency"],
-                    district=data["district"],
-                    name=data["name"],
-                    phone=data["phone"],
-                    address=data["address"],
-                    latitude=data.get("latitude"),
-                    longitude=data.get("longitude"),
-                    title=data["title"],
-                    content=data["content"],
-                    submit_token=data.get("submit_token"),
-                    photos=data.get("photos") or (),
-                )
-            except services.SubmitTokenTaken:
-                # Says nothing about the request that holds the key.
-                form.submit_token_renew()
-                return _submit_page(request, form, _advice_for(request), status=409)
-            token = selectors.track_token_for(ticket_number=help_request.ticket_number)
-            return redirect("requests_app:receipt", token=token)
-    else:
-        initial = {}
-        code = request.GET.get("category")
-        if code:
-            initial["category"] = selectors.active_category_by_code(code=code)
-        form = HelpRequestForm(initial=initial)
-        advice = []
-    return _submit_page(request, form, advice)
+        try:
+            return _submit_valid(request, form)
+        except services.SubmitUnavailable as exc:
+            # request_submit already tried again on a new connection. Say what is
+            # known (nothing stored, or: it may be stored, nobody can tell yet), keep
+            # everything typed and the same submission key, so sending it again can
+            # never store it twice.
+            if not connection.in_atomic_block:
+                connection.close()  # render the form on a fresh connection
+            context = {
+                "form": form,
+                "advice": [],
+                "unavailable": True,
+                "maybe_stored": exc.maybe_stored,
+                "had_photos": bool(request.FILES),
+            }
+            return render(request, "requests_app/submit.html", context, status=503)
+    return _submit_form_page(request)
+
+
+@_read_once_more
+def _submit_form_page(request: HttpRequest) -> HttpResponse:
+    initial = {}
+    code = request.GET.get("category")
+    if code:
+        initial["category"] = selectors.active_category_by_code(code=code)
+    return _submit_page(request, HelpRequestForm(initial=initial), [])
+
+
+def _is_valid_once_more(request: HttpRequest, form: HelpRequestForm) -> bool:
+    """Validation reads the database (the channels, the districts) before anything is stored: when
+    the connection drops there, validate once more on a new connection. A second drop is
+    SubmitUnavailable with nothing stored (the form comes back with the truth, not a 500)."""
+    try:
+        return form.is_valid()
+    except services.CONNECTION_LOST as exc:
+        if connection.in_atomic_block:
+            raise
+        connection.close()
+        for _name, uploads in request.FILES.lists():
+            for upload in uploads:
+                upload.seek(0)
+        try:
+            form.full_clean()  # starts the errors and cleaned data afresh
+            return form.is_valid()
+        except services.CONNECTION_LOST:
+            raise services.SubmitUnavailable(maybe_stored=False) from exc
+
+
+def _submit_valid(request: HttpRequest, form: HelpRequestForm) -> HttpResponse:
+    """Validate and store a posted form: the receipt's redirect, or the form again with what to fix."""
+    valid = _is_valid_once_more(request, form)
+    # Advice is read for every form shown again, and for a first submit (a submit after the
+    # advice was seen goes straight through, at the cost of the inserts alone).
+    advice = _advice_for(request) if not (valid and form.cleaned_data.get("advice_seen")) else []
+    if valid and any(a.hold for a in advice):
+        # Without JavaScript the advice is a step: the form comes back once, everything typed kept.
+        form.advice_hold()
+        return _submit_page(request, form, advice, held=True)
+    if not valid:
+        return _submit_page(request, form, advice)
+    data = form.cleaned_data
+    try:
+        help_request = services.request_submit(
+            category=data["category"],
+            urgency=data["urgency"],
+            district=data["district"],
+            name=data["name"],
+            phone=data["phone"],
+            address=data["address"],
+            latitude=data.get("latitude"),
+            longitude=data.get("longitude"),
+            title=data["title"],
+            content=data["content"],
+            submit_token=data.get("submit_token"),
+            photos=data.get("photos") or (),
+        )
+    except services.SubmitTokenTaken:
+        # Says nothing about the request that holds the key.
+        form.submit_token_renew()
+        return _submit_page(request, form, _advice_for(request), status=409)
+    token = selectors.track_token_for(ticket_number=help_request.ticket_number)
+    return redirect("requests_app:receipt", token=token)
 
 
 def _advice_for(request: HttpRequest) -> list[intake.Advice]:
-    """The advisers' advice for what was typed (settings.INTAKE_ADVISERS); raw text, read before validation."""
+    """The advisers' advice for what was typed (settings.INTAKE_ADVISERS); raw text, read before validation.
+
+    Advice helps, it never gates a submission: if the database connection drops while it is
+    read, the form goes on without it (on a new connection).
+    """
     category = request.POST.get("category", "")
-    return intake.advice_collect(
-        title=request.POST.get("title", "")[:200],
-        content=request.POST.get("content", "")[:2000],
-        category_id=int(category) if category.isdigit() else None,
-    )
+    try:
+        return intake.advice_collect(
+            title=request.POST.get("title", "")[:200],
+            content=request.POST.get("content", "")[:2000],
+            category_id=int(category) if category.isdigit() else None,
+        )
+    except services.CONNECTION_LOST:
+        if connection.in_atomic_block:
+            raise
+        connection.close()
+        return []
 
 
 def _submit_page(
@@ -128,6 +204,7 @@ def _progress_context(help_request: HelpRequest) -> dict:
     return {"public": view, "feedback_form": FeedbackForm() if view.can_rate else None}
 
 
+@_read_once_more
 def receipt(request: HttpRequest, token: str) -> HttpResponse:
     help_request = selectors.request_get_by_token(token=token)
     if help_request is None:
@@ -144,6 +221,7 @@ def receipt(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("phone")
 @ratelimit(key="ip", rate=_rate("RATELIMIT_LOOKUP"), method="POST", block=False)
+@_read_once_more  # inside the limit: a second run is not a second try
 def track(request: HttpRequest) -> HttpResponse:
     problem = None
     status = 200
@@ -167,6 +245,7 @@ def track(request: HttpRequest) -> HttpResponse:
     return render(request, "requests_app/track.html", {"form": form, "problem": problem}, status=status)
 
 
+@_read_once_more
 def track_token(request: HttpRequest, token: str) -> HttpResponse:
     help_request = selectors.request_get_by_token(token=token)
     if help_request is None:

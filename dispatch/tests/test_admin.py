@@ -34,7 +34,9 @@ def test_changelist_query_count_does_not_grow_with_rows(client, staff, make_requ
     for state in (State.SUBMITTED, State.LISTED, State.HANDED_OVER, State.ACCEPTED, State.RESOLVED) * 4:
         make_request(state)
     client.force_login(staff.dispatcher)
-    with django_assert_max_num_queries(10):
+    # 10 + 1: the clock's banner reads when the sweep last ran (dispatch/health.py) when its cache
+    # key is missing, as in a fresh test; at most once per sweep interval, whatever the rows.
+    with django_assert_max_num_queries(11):
         response = client.get(CHANGELIST)
     assert response.status_code == 200
     assert response.content.decode().count('class="action-checkbox"') >= 20

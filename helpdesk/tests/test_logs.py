@@ -58,7 +58,7 @@ def test_every_log_record_is_scrubbed_whoever_wrote_it():
 def test_settings_install_the_filter_on_the_console_handler():
     from django.conf import settings
 
-    assert settings.LOGGING["handlers"]["console"]["filters"] == ["scrub"]
+    assert settings.LOGGING["handlers"]["console"]["filters"] == ["outage", "scrub"]
     handler = next(h for h in logging.getLogger().handlers if isinstance(h, logging.StreamHandler))
     assert any(isinstance(f, ScrubFilter) for f in handler.filters)
 

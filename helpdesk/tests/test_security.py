@@ -40,6 +40,34 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "System check identified no issues" in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("env", "secure"),
+    [
+        ({"DEBUG": "0"}, True),  # the README: on unless DEBUG
+        ({"DEBUG": "1"}, False),
+        ({"DEBUG": "0", "SECURE_COOKIES": "0"}, False),
+        ({"DEBUG": "1", "SECURE_COOKIES": "1"}, True),
+        ({"DEBUG": "1", "HTTPS": "1", "SECURE_COOKIES": "0"}, True),  # behind TLS, always
+    ],
+)
+def test_secure_cookies_default_on_unless_debug(env, secure):
+    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECURE_COOKIES", "HTTPS"}}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from helpdesk import settings as s; print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)",
+        ],
+        cwd=BASE_DIR,
+        env={**base, "SECRET_KEY": "k" * 50, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(secure), str(secure)]
+
+
 @pytest.mark.django_db
 def test_pages_carry_a_strict_content_security_policy_and_no_framing(client):
     response = client.get("/")

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from helpdesk.breaker import broker_publish
 from helpdesk.outbox import RetryPolicy
 
 from .. import services as request_services
@@ -161,16 +162,11 @@ def webhooks_enqueue_for_event(*, event: Event) -> list[WebhookDelivery]:
     return [delivery]
 
 
-def _queue_delivery(delivery_id: int, *, countdown: float | None = None) -> None:
+def _queue_delivery(delivery_id: int) -> None:
     from ..tasks import webhook_deliver_task
 
-    try:
-        if countdown is None:
-            webhook_deliver_task.apply_async(args=(delivery_id,))
-        else:
-            webhook_deliver_task.apply_async(args=(delivery_id,), countdown=countdown)
-    except Exception:  # the broker may be down: the sweep sends it later
-        logger.exception("could not queue webhook delivery %s; the sweep will retry it", delivery_id)
+    # The broker may be away (the breaker logs it once): the sweep sends it later.
+    broker_publish(lambda: webhook_deliver_task.apply_async(args=(delivery_id,)), what="webhook delivery")
 
 
 def webhook_signature(*, secret: str, body: bytes) -> str:

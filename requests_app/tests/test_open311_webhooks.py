@@ -237,7 +237,7 @@ def test_broker_failure_is_logged_not_raised(api_request, monkeypatch, caplog, d
     req, _ = api_request
     with django_capture_on_commit_callbacks(execute=True):
         _, [delivery] = transition(req, State.LISTED)
-    assert "the sweep will retry it" in caplog.text
+    assert "Redis unavailable (broker): ConnectionError: broker down" in caplog.text
     assert WebhookDelivery.objects.get(pk=delivery.pk).state == "pending"
 
 

@@ -1,0 +1,496 @@
+"""The portal under faults, run as in production: gunicorn -w 2, one Celery worker, one beat,
+PostgreSQL, and a Redis of the benchmark's own (a redis-server on a free port) for broker and cache.
+
+Eight simulated citizens send 150 submissions in all (each: GET the form, POST it; a failed POST is
+sent again with the same form, as a citizen pressing the button again would), and each looks up
+their latest request every 2 s. One fault per scenario:
+
+- `frozen`:  Redis SIGSTOPped for --fault-seconds (30) a few seconds into the run.
+- `stopped`: Redis terminated for --fault-seconds (60), then started again on the same port;
+             deadlines fall due during the outage (SLA_CONTACT_SECONDS is short) and the run waits
+             for every one of them to be flagged after Redis is back.
+- `dbcut`:   every connection to the benchmark's database cut (pg_terminate_backend) every 0.5 s
+             for --fault-seconds (60).
+- `workerkill`: the Celery worker (and its pool process) SIGKILLed every 8 s during
+             --fault-seconds (40) and started again at once, sweeps and sends in flight or not.
+- `none`:    no fault (the reference).
+
+Everything is counted against the database at the end: stored vs. acknowledged (302 to a receipt),
+duplicates (a citizen's submission is stored more than once), 5xx, what each failed POST said,
+latency of submissions and lookups (all, and those started during the fault), the web tier's log
+lines (gunicorn's stderr: application and error log; no access log), breaches flagged once.
+
+    .venv/bin/python bench/faults.py --scenario frozen [--submissions 150] [--citizens 8]
+
+Uses its own database (`yibang_res_faults`, dropped and created) and its own Redis; never the shared
+ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+DB_NAME = "yibang_res_faults"
+PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pg_admin(dbname: str = "postgres") -> psycopg.Connection:
+    return psycopg.connect(**PG, dbname=dbname, autocommit=True)
+
+
+class Redis:
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.workdir = workdir
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        cmd = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        cmd += ["--dir", str(self.workdir), "--logfile", str(self.workdir / "redis.log")]
+        self.proc = subprocess.Popen(cmd)
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def signal(self, sig: int) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    values = sorted(values)
+    k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+class Citizen(threading.Thread):
+    FIELD = re.compile(r'name="(csrfmiddlewaretoken|shown_at|submit_token)" value="([^"]*)"')
+
+    def __init__(self, n: int, base: str, count: int, results: dict, lock: threading.Lock, stop: threading.Event):
+        super().__init__(daemon=True)
+        self.n, self.base, self.count = n, base, count
+        self.results, self.lock, self.stop = results, lock, stop
+        self.phone = f"1391234{n:04d}"
+        self.latest: str | None = None
+        self.session = requests.Session()
+
+    def record(self, kind: str, started: float, seconds: float, status: int, **extra: object) -> None:
+        with self.lock:
+            self.results["calls"].append({"kind": kind, "t": started, "s": seconds, "status": status, **extra})
+
+    def form(self) -> dict:
+        while True:
+            started = time.time()
+            try:
+                r = self.session.get(self.base + "/help/new/", timeout=30)
+                self.record("form", started, time.time() - started, r.status_code)
+                if r.status_code == 200:
+                    return dict(self.FIELD.findall(r.text))
+            except requests.RequestException:
+                self.record("form", started, time.time() - started, 0)
+            time.sleep(0.5)
+
+    def run(self) -> None:
+        for j in range(self.count):
+            fields = self.form()
+            time.sleep(self.results["think"])  # the citizen fills the form in
+            title = f"压测 市民{self.n} 第{j}件"
+            data = {
+                **fields,
+                "category": "1",
+                "urgency": "normal",
+                "district": "1",
+                "name": "压测市民",
+                "phone": self.phone,
+                "address": "",
+                "title": title,
+                "content": "压测内容：小区路灯不亮，请帮忙处理。",
+                "consent": "on",
+            }
+            for attempt in range(6):  # a citizen presses "submit" again, same form, same key
+                started = time.time()
+                try:
+                    r = self.session.post(
+                        self.base + "/help/new/",
+                        data=data,
+                        headers={"Referer": self.base + "/help/new/"},
+                        allow_redirects=False,
+                        timeout=60,
+                    )
+                    status, body = r.status_code, r.text
+                except requests.RequestException as exc:
+                    status, body = 0, str(exc)
+                elapsed = time.time() - started
+                said = ""
+                if status >= 500:
+                    if "求助尚未保存" in body:
+                        said = "503: not stored"
+                    elif "无法确认求助是否已经保存" in body:
+                        said = "503: outcome unknown"
+                    elif "看到求助编号" in body:
+                        said = "500: only a ticket number proves it"
+                    else:
+                        said = "other"
+                self.record("submit", started, elapsed, status, attempt=attempt, said=said)
+                if status == 302:
+                    token = requests.utils.unquote(r.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+                    self.latest = token.split(":", 1)[0]
+                    with self.lock:
+                        self.results["acknowledged"].append({"title": title, "ticket": self.latest})
+                    break
+                time.sleep(0.5)
+            else:
+                with self.lock:
+                    self.results["given_up"].append(title)
+
+
+class Lookups(threading.Thread):
+    def __init__(self, citizen: Citizen, stop: threading.Event):
+        super().__init__(daemon=True)
+        self.citizen, self.stop = citizen, stop
+        self.session = requests.Session()
+
+    def run(self) -> None:
+        c = self.citizen
+        csrf = None
+        while not self.stop.is_set():
+            time.sleep(2)
+            number = c.latest
+            if number is None:
+                continue
+            started = time.time()
+            try:
+                if csrf is None:
+                    r = self.session.get(c.base + "/help/track/", timeout=30)
+                    csrf = self.session.cookies.get("csrftoken")
+                    started = time.time()
+                r = self.session.post(
+                    c.base + "/help/track/",
+                    data={"csrfmiddlewaretoken": csrf, "ticket_number": number, "phone": c.phone},
+                    headers={"Referer": c.base + "/help/track/"},
+                    timeout=60,
+                )
+                ok = r.status_code == 200 and number in r.text
+                c.record(
+                    "lookup",
+                    started,
+                    time.time() - started,
+                    r.status_code,
+                    ok=ok,
+                    page=r.text[:0] if ok else r.text[-3000:],
+                )
+            except requests.RequestException:
+                c.record("lookup", started, time.time() - started, 0, ok=False)
+
+
+def db_cutter(stop: threading.Event, until: float, counter: list) -> None:
+    with pg_admin() as admin:
+        while not stop.is_set() and time.time() < until:
+            cur = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [DB_NAME],
+            )
+            counter[0] += cur.fetchone()[0]
+            time.sleep(0.5)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scenario", choices=["none", "frozen", "stopped", "dbcut", "workerkill"], default="frozen")
+    parser.add_argument("--submissions", type=int, default=150)
+    parser.add_argument("--citizens", type=int, default=8)
+    parser.add_argument("--fault-start", type=float, default=4.0)
+    parser.add_argument("--fault-seconds", type=float, default=None)
+    parser.add_argument("--sweep-seconds", type=int, default=5)
+    parser.add_argument("--think", type=float, default=1.5, help="seconds a citizen takes to fill the form in")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    fault_seconds = (
+        args.fault_seconds or {"frozen": 30, "stopped": 60, "dbcut": 60, "workerkill": 40, "none": 0}[args.scenario]
+    )
+
+    work = ROOT / "var" / f"bench-faults-{args.scenario}"
+    work.mkdir(parents=True, exist_ok=True)
+    for f in work.glob("*"):
+        if f.is_file():
+            f.unlink()
+    with pg_admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{DB_NAME}"')
+    redis = Redis(work)
+    redis.start()
+    port = free_port()
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
+        "CACHE_URL": f"redis://127.0.0.1:{redis.port}/1",
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis.port}/0",
+        "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+        "SECURE_COOKIES": "0",
+        "RATELIMIT_SUBMIT": "100000/h",
+        "RATELIMIT_LOOKUP": "100000/h",
+        "FORM_MIN_FILL_SECONDS": "0",
+        "DEADLINE_SWEEP_SECONDS": str(args.sweep_seconds),
+        # Breaches fall due during the run: the contact promise is 20 s.
+        "SLA_CONTACT_SECONDS": "20",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "PYTHONPATH": str(ROOT),
+    }
+    for key in ("DJANGO_SETTINGS_MODULE",):
+        env.pop(key, None)
+    subprocess.run([str(BIN / "python"), "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    # Staff with addresses, so breaches have someone to notify (and the outbox something to send).
+    subprocess.run(
+        [str(BIN / "python"), "manage.py", "seed_demo"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
+    procs = {}
+    web_log = open(work / "web.log", "w")  # noqa: SIM115
+    procs["web"] = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", "helpdesk/gunicorn_conf.py", "helpdesk.wsgi", "--workers", "2"]
+        + ["--bind", f"127.0.0.1:{port}", "--timeout", "60"],
+        cwd=ROOT,
+        env=env,
+        stdout=web_log,
+        stderr=subprocess.STDOUT,
+    )
+    worker_log = open(work / "worker.log", "w")  # noqa: SIM115
+
+    def start_worker() -> subprocess.Popen:
+        return subprocess.Popen(
+            [str(BIN / "celery"), "-A", "helpdesk", "worker", "--concurrency", "1", "--loglevel", "INFO"]
+            + ["-n", "bench@%h"],
+            cwd=ROOT,
+            env=env,
+            stdout=worker_log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: SIGKILL takes the pool process too
+        )
+
+    procs["worker"] = start_worker()
+    beat_log = open(work / "beat.log", "w")  # noqa: SIM115
+    procs["beat"] = subprocess.Popen(
+        [
+            str(BIN / "celery"),
+            "-A",
+            "helpdesk",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(work / "beat-schedule"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=beat_log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            if requests.get(base + "/healthz", timeout=1).status_code == 200:
+                break
+        except requests.RequestException:
+            time.sleep(0.1)
+    # Warm both workers (connections, templates) and the worker's first sweep.
+    for _ in range(6):
+        requests.get(base + "/help/new/", timeout=10)
+    time.sleep(max(2, args.sweep_seconds))
+    web_lines_before = len((work / "web.log").read_text().splitlines())
+
+    results: dict = {"calls": [], "acknowledged": [], "given_up": [], "think": args.think}
+    lock, stop = threading.Lock(), threading.Event()
+    per = [
+        args.submissions // args.citizens + (1 if i < args.submissions % args.citizens else 0)
+        for i in range(args.citizens)
+    ]
+    citizens = [Citizen(i, base, per[i], results, lock, stop) for i in range(args.citizens)]
+    lookups = [Lookups(c, stop) for c in citizens]
+    t0 = time.time()
+    for t in citizens + lookups:
+        t.start()
+    fault_from = t0 + args.fault_start
+    fault_to = fault_from + fault_seconds
+    cuts = [0]
+    time.sleep(args.fault_start)
+    if args.scenario == "frozen":
+        redis.signal(signal.SIGSTOP)
+        time.sleep(fault_seconds)
+        redis.signal(signal.SIGCONT)
+    elif args.scenario == "stopped":
+        redis.stop()
+        time.sleep(fault_seconds)
+        redis.start()
+    elif args.scenario == "dbcut":
+        db_cutter(stop, fault_to, cuts)
+    elif args.scenario == "workerkill":
+        while time.time() < fault_to:
+            time.sleep(8)
+            os.killpg(procs["worker"].pid, signal.SIGKILL)
+            procs["worker"].wait()
+            cuts[0] += 1
+            procs["worker"] = start_worker()
+    back_at = time.time()
+    for c in citizens:
+        c.join()
+    stop.set()
+    for t in lookups:
+        t.join(5)
+    finished = time.time()
+    web_lines = (work / "web.log").read_text().splitlines()[web_lines_before:]
+
+    # Breaches due before Redis came back, flagged once within how long.
+    flagged_after = None
+    with pg_admin(DB_NAME) as db:
+        deadline = time.time() + 6 * args.sweep_seconds + 30
+        while time.time() < deadline:
+            (pending,) = db.execute(
+                "SELECT count(*) FROM requests_app_deadline WHERE due_at <= to_timestamp(%s) AND met_at IS NULL "
+                "AND waived_at IS NULL AND breached_at IS NULL",
+                [back_at],
+            ).fetchone()
+            if pending == 0:
+                flagged_after = time.time() - back_at
+                break
+            time.sleep(0.5)
+        # Every notification sent: what the sweeps published goes at once, what could not be
+        # published (the broker away, a killed worker) waits for the flush (every minute).
+        drained_after = None
+        drain_until = time.time() + 150
+        while time.time() < drain_until:
+            (queued,) = db.execute("SELECT count(*) FROM dispatch_notification WHERE state = 'queued'").fetchone()
+            if queued == 0:
+                drained_after = time.time() - back_at
+                break
+            time.sleep(1)
+        stored = db.execute(
+            "SELECT title, count(*) FROM requests_app_helprequest WHERE title LIKE '压测%%' GROUP BY title"
+        ).fetchall()
+        (breached,) = db.execute("SELECT count(*) FROM requests_app_deadline WHERE breached_at IS NOT NULL").fetchone()
+        (events,) = db.execute("SELECT count(*) FROM requests_app_event WHERE kind = 'deadline'").fetchone()
+        (distinct_events,) = db.execute(
+            "SELECT count(DISTINCT data->>'deadline_id') FROM requests_app_event WHERE kind = 'deadline'"
+        ).fetchone()
+        notifications = dict(db.execute("SELECT state, count(*) FROM dispatch_notification GROUP BY state").fetchall())
+        # Recipients are encrypted (random ciphertext): rows per breach (request, subject) show a
+        # duplicate as a group larger than the recipients (the demo: supervisor + dispatcher = 2).
+        per_breach = dict(
+            db.execute(
+                "SELECT n, count(*) FROM (SELECT count(*) AS n FROM dispatch_notification WHERE kind = 'breach' "
+                "GROUP BY request_id, subject) g GROUP BY n"
+            ).fetchall()
+        )
+        attempts = dict(
+            db.execute(
+                "SELECT attempts, count(*) FROM dispatch_notification WHERE state = 'sent' GROUP BY 1"
+            ).fetchall()
+        )
+        (due_during,) = db.execute(
+            "SELECT count(*) FROM requests_app_deadline WHERE due_at BETWEEN to_timestamp(%s) AND to_timestamp(%s)",
+            [fault_from, fault_to],
+        ).fetchone()
+    for p in procs.values():
+        p.send_signal(signal.SIGTERM)
+    for p in procs.values():
+        try:
+            p.wait(15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    redis.stop()
+
+    acknowledged = {a["title"] for a in results["acknowledged"]}
+    stored_titles = dict(stored)
+    calls = results["calls"]
+
+    def stats(kind: str, during: bool = False) -> dict:
+        xs = [c for c in calls if c["kind"] == kind and (not during or fault_from <= c["t"] < fault_to)]
+        secs = [c["s"] for c in xs]
+        return {
+            "n": len(xs),
+            "p50": round(percentile(secs, 50), 3),
+            "p99": round(percentile(secs, 99), 3),
+            "max": round(max(secs), 3) if secs else 0,
+            "mean": round(statistics.mean(secs), 3) if secs else 0,
+            "5xx": sum(1 for c in xs if c["status"] >= 500),
+            "errors": sum(1 for c in xs if c["status"] == 0),
+        }
+
+    failed_posts = [c for c in calls if c["kind"] == "submit" and c["status"] >= 500]
+    summary = {
+        "scenario": args.scenario,
+        "fault_seconds": fault_seconds,
+        "run_seconds": round(finished - t0, 1),
+        "submissions_acknowledged": len(results["acknowledged"]),
+        "given_up": len(results["given_up"]),
+        "stored": sum(stored_titles.values()),
+        "lost": len(acknowledged - set(stored_titles)),
+        "duplicates": sum(n - 1 for n in stored_titles.values() if n > 1),
+        "stored_not_acknowledged": len(set(stored_titles) - acknowledged),
+        "submit": stats("submit"),
+        "submit_during_fault": stats("submit", during=True),
+        "form": stats("form"),
+        "lookup": stats("lookup"),
+        "lookup_during_fault": stats("lookup", during=True),
+        "lookups_wrong": sum(1 for c in calls if c["kind"] == "lookup" and not c.get("ok")),
+        "lookup_wrong_sample": [c["page"] for c in calls if c["kind"] == "lookup" and not c.get("ok")][:1],
+        "all_calls_5xx": sum(1 for c in calls if c["status"] >= 500),
+        "all_calls": len(calls),
+        "failed_posts_said": {
+            s: sum(1 for c in failed_posts if c["said"] == s) for s in {c["said"] for c in failed_posts}
+        },
+        "web_log_lines": len(web_lines),
+        "web_log_sample": web_lines[:8],
+        "connections_cut_or_workers_killed": cuts[0],
+        "deadlines_due_during_fault": due_during,
+        "breached": breached,
+        "deadline_events": events,
+        "deadline_events_distinct": distinct_events,
+        "flagged_all_within_s_of_return": None if flagged_after is None else round(flagged_after, 1),
+        "notifications": notifications,
+        "notifications_all_sent_within_s_of_return": None if drained_after is None else round(drained_after, 1),
+        "breach_notification_rows_per_breach": per_breach,
+        "sent_by_attempts": attempts,
+    }
+    print(json.dumps(summary, ensure_ascii=False, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(summary, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
