@@ -73,6 +73,17 @@ class HandOverForm(forms.Form):
     instructions = _note(_("交办意见（内部）"))
 
 
+class ListHandOverForm(ListForm, HandOverForm):
+    """列单并交单: the classification and the hand-over in one form (dispatch.services.request_list_and_hand_over).
+
+    One text box, the hand-over's instructions: the classification's own note is left out.
+    """
+
+    note = None  # type: ignore[assignment]
+    field_order = ("category", "request_type", "is_urgent", "tag_nan", "tag_chou", "tag_pan",
+                   "unit", "assist_units", "instructions")  # fmt: skip
+
+
 class EmptyForm(forms.Form):
     pass
 
@@ -121,4 +132,9 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
     "close": NoteForm,
     "rate": CallbackForm,  # the citizen's own form is requests_app.forms.FeedbackForm
     "record_callback": CallbackForm,
+}
+
+# The desk's combined steps, each several actions of the table applied by one service.
+COMBINED_FORMS: dict[str, type[forms.Form]] = {
+    "list_hand_over": ListHandOverForm,
 }

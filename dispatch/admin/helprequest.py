@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -44,7 +45,7 @@ from requests_app.phones import name_mask, phone_mask, phone_normalize
 from .. import access, dashboard, exports, routing, selectors, services, workflow
 from ..access import Role
 from ..feedback import feedback_record
-from ..forms import ACTION_FORMS, BulkHandOverForm
+from ..forms import ACTION_FORMS, COMBINED_FORMS, BulkHandOverForm
 from ..workflow import TransitionError
 from . import routing as routing_admin
 from . import workbench
@@ -99,6 +100,31 @@ class NextDue(TypedDict):
 APPLY: dict[str, Callable[..., Any]] = {
     "record_callback": feedback_record,
     "hand_over": routing.request_hand_over_routed,
+}
+
+
+@dataclass(frozen=True)
+class Combined:
+    """A step of the desk made of several actions of the table, applied by one service.
+
+    Offered (first on the page, open) while its first action is allowed and its
+    second not yet: a new request, which the dispatcher would otherwise list,
+    wait for the page, then hand over.
+    """
+
+    name: str
+    label: StrOrPromise
+    steps: tuple[str, str]
+    apply: Callable[..., Any]
+
+
+COMBINED: dict[str, Combined] = {
+    "list_hand_over": Combined(
+        name="list_hand_over",
+        label=_("列单并交单"),
+        steps=("list", "hand_over"),
+        apply=services.request_list_and_hand_over,
+    ),
 }
 
 NEXT_STEP: dict[str, StrOrPromise] = {
@@ -231,35 +257,53 @@ class HelpRequestAdmin(LocationAdminMixin, CompactColumnsMixin, DashboardAdminMi
         return phone_mask(obj.phone)
 
     def _action_forms(self, request: HttpRequest, obj: HelpRequest) -> list[dict]:
+        actions = selectors.request_actions_for(help_request=obj, user=request.user)
+        allowed = {a.name for a in actions}
+        queue = workbench.queue_of(request)
+        hand_over_hint = None  # computed once per page, shared by 交单 and 列单并交单
         items = []
-        for action in selectors.request_actions_for(help_request=obj, user=request.user):
+        for combined in COMBINED.values():
+            first, then = combined.steps
+            if first in allowed and then not in allowed:
+                hand_over_hint = hand_over_hint or routing_admin.hand_over_hint(help_request=obj)
+                item = self._action_item(obj, combined.name, combined.label, COMBINED_FORMS[combined.name], queue,
+                                         initial={**self._list_initial(obj), **hand_over_hint[0]})  # fmt: skip
+                items.append({**item, "hint": hand_over_hint[1], "routes": True, "open": True})
+        for action in actions:
             initial: dict[str, Any] = {}
             hint: Any = None
             if action.name == "hand_over":
-                initial, hint = routing_admin.hand_over_hint(help_request=obj)
+                hand_over_hint = hand_over_hint or routing_admin.hand_over_hint(help_request=obj)
+                initial, hint = hand_over_hint
             elif action.name == "mark_duplicate":
                 hint = routing_admin.duplicate_hints(request=request, help_request=obj)
             elif action.name == "list":
-                initial = {
-                    "category": obj.category_id,
-                    "request_type": obj.request_type,
-                    "is_urgent": obj.is_urgent,
-                    "tag_nan": obj.tag_nan,
-                    "tag_chou": obj.tag_chou,
-                    "tag_pan": obj.tag_pan,
-                }
-            items.append(
-                {
-                    "action": action,
-                    "form": ACTION_FORMS[action.name](prefix=action.name, initial=initial),
-                    "hint": hint,
-                    "url": workbench.with_queue(
-                        reverse("admin:requests_app_helprequest_action", args=[obj.pk, action.name]),
-                        workbench.queue_of(request),
-                    ),
-                }
-            )
+                initial = self._list_initial(obj)
+            item = self._action_item(obj, action.name, action.label, ACTION_FORMS[action.name], queue, initial=initial)
+            items.append({**item, "hint": hint, "routes": action.name == "hand_over"})
         return items
+
+    @staticmethod
+    def _list_initial(obj: HelpRequest) -> dict[str, Any]:
+        return {
+            "category": obj.category_id,
+            "request_type": obj.request_type,
+            "is_urgent": obj.is_urgent,
+            "tag_nan": obj.tag_nan,
+            "tag_chou": obj.tag_chou,
+            "tag_pan": obj.tag_pan,
+        }
+
+    @staticmethod
+    def _action_item(obj: HelpRequest, name: str, label: Any, form_class: type, queue: str | None, *,
+                     initial: dict) -> dict:  # fmt: skip
+        """One form on the page: "hint" (with "routes" when it is the routing suggestion) and "open" are added."""
+        url = reverse("admin:requests_app_helprequest_action", args=[obj.pk, name])
+        return {
+            "action": {"name": name, "label": label},
+            "form": form_class(prefix=name, initial=initial),
+            "url": workbench.with_queue(url, queue),
+        }
 
     def get_urls(self) -> list:
         return [
@@ -279,10 +323,11 @@ class HelpRequestAdmin(LocationAdminMixin, CompactColumnsMixin, DashboardAdminMi
         obj = self._object_or_404(request, object_id)
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        if action not in ACTION_FORMS:
+        form_class = ACTION_FORMS.get(action) or COMBINED_FORMS.get(action)
+        if form_class is None:
             raise Http404
         change_url = workbench.change_url(obj.pk, workbench.queue_of(request))
-        form = ACTION_FORMS[action](request.POST, prefix=action)
+        form = form_class(request.POST, prefix=action)
         if not form.is_valid():
             errors = "；".join(
                 f"{form.fields[f].label if f in form.fields else ''}{' '.join(str(m) for m in e)}"
@@ -290,10 +335,14 @@ class HelpRequestAdmin(LocationAdminMixin, CompactColumnsMixin, DashboardAdminMi
             )
             self.message_user(request, gettext("未能提交：%(errors)s") % {"errors": errors}, messages.ERROR)
             return HttpResponseRedirect(change_url)
-        label = workflow.ACTIONS_BY_NAME[action].label
         # 电话回访 is followed by the system's close or rework, like the citizen's own rating;
-        # a hand-over records what routing suggested and what was chosen.
-        apply = APPLY.get(action) or partial(workflow.transition_apply, action=action)
+        # a hand-over records what routing suggested and what was chosen; a combined step
+        # applies its actions through its service.
+        if action in COMBINED:
+            label, apply = COMBINED[action].label, COMBINED[action].apply
+        else:
+            label = workflow.ACTIONS_BY_NAME[action].label
+            apply = APPLY.get(action) or partial(workflow.transition_apply, action=action)
         try:
             apply(request_id=obj.pk, actor=request.user, **form.cleaned_data)
         except TransitionError as exc:
