@@ -27,8 +27,10 @@ from django.http import (
     HttpResponse,
     HttpResponseNotAllowed,
     HttpResponseRedirect,
+    JsonResponse,
     StreamingHttpResponse,
 )
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -39,7 +41,7 @@ from django.utils.translation import gettext_lazy as _
 from helpdesk.admin_tools import CappedCountPaginator, duration_text
 from helpdesk.clientip import client_ip
 from requests_app.crypto import keyed_hash
-from requests_app.models import Deadline, HelpRequest, State
+from requests_app.models import Category, Deadline, HelpRequest, State
 from requests_app.phones import name_mask, phone_mask, phone_normalize
 
 from .. import access, dashboard, exports, routing, selectors, services, workflow
@@ -180,6 +182,7 @@ class HelpRequestAdmin(LocationAdminMixin, CompactColumnsMixin, DashboardAdminMi
 
     class Media:
         css = {"all": ("dispatch/admin.css",)}
+        js = ("dispatch/routing.js",)
 
     # Scoping ------------------------------------------------------------------
 
@@ -268,7 +271,9 @@ class HelpRequestAdmin(LocationAdminMixin, CompactColumnsMixin, DashboardAdminMi
                 hand_over_hint = hand_over_hint or routing_admin.hand_over_hint(help_request=obj)
                 item = self._action_item(obj, combined.name, combined.label, COMBINED_FORMS[combined.name], queue,
                                          initial={**self._list_initial(obj), **hand_over_hint[0]})  # fmt: skip
-                items.append({**item, "hint": hand_over_hint[1], "routes": True, "open": True})
+                suggest_url = reverse("admin:requests_app_helprequest_suggest", args=[obj.pk])
+                items.append({**item, "hint": hand_over_hint[1], "routes": True, "open": True,
+                              "suggest_url": suggest_url})  # fmt: skip
         for action in actions:
             initial: dict[str, Any] = {}
             hint: Any = None
@@ -312,6 +317,8 @@ class HelpRequestAdmin(LocationAdminMixin, CompactColumnsMixin, DashboardAdminMi
                 self.admin_site.admin_view(self.action_view),
                 name="requests_app_helprequest_action",
             ),
+            path("<path:object_id>/suggest/", self.admin_site.admin_view(self.suggest_view),
+                 name="requests_app_helprequest_suggest"),
             path("export/<str:fmt>/", self.admin_site.admin_view(self.export_view),
                  name="requests_app_helprequest_export"),
             *self.dashboard_urls(),
@@ -358,6 +365,22 @@ class HelpRequestAdmin(LocationAdminMixin, CompactColumnsMixin, DashboardAdminMi
                 messages.SUCCESS,
             )
         return HttpResponseRedirect(change_url)
+
+    def suggest_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The routing suggestion as if the request were filed under `?category=`, for 列单并交单's
+        category select (dispatch/static/dispatch/routing.js): the unit, the assisting units, the hint."""
+        obj = self._object_or_404(request, object_id)
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        if not self.has_triage_permission(request):
+            raise PermissionDenied
+        wanted = request.GET.get("category", "")
+        category = Category.objects.filter(pk=int(wanted), is_active=True).first() if wanted.isdigit() else None
+        if category is None:
+            raise Http404
+        initial, hint = routing_admin.hand_over_hint(help_request=obj, category_id=category.pk)
+        html = render_to_string("admin/dispatch/helprequest/routing_hint.html", {"hint": hint}, request=request)
+        return JsonResponse({"unit": initial["unit"], "assist_units": initial["assist_units"], "html": html})
 
     # Exports ---------------------------------------------------
 

@@ -136,3 +136,30 @@ def test_the_two_step_journey_it_replaces(live_server, browser):
     assert len(journey.loads) == 5, journey.loads
     _handed_over_as_suggested(ordered[0], police)
     journey.context.close()
+
+
+def test_a_changed_category_moves_the_suggested_unit(live_server, browser):
+    """The citizen filed it under 教育; the dispatcher files it under 交通: the unit follows, still 4 loads."""
+    responsibility_rules_seed(apps)
+    dispatcher = factories.dispatcher(username="disp")
+    req = HelpRequestFactory(category=category("jiaoyu"), title="学校门口信号灯坏了", content="学校门口的信号灯不亮。")
+    school, police = Unit.objects.get(name="郑州市教育局"), Unit.objects.get(name="郑州市公安局")
+    journey = Journey(browser, live_server)
+    page = journey.page
+
+    journey.login(dispatcher)
+    journey.open_next_to_list()
+    assert page.input_value("select[name='list_hand_over-unit']") == str(school.pk)
+    traffic = category("jiaotong")
+    page.select_option("select[name='list_hand_over-category']", str(traffic.pk))
+    page.wait_for_selector(f"#routing-hint[data-category='{traffic.pk}']")
+    assert page.input_value("select[name='list_hand_over-unit']") == str(police.pk)
+    assert "规则：交通" in page.text_content("#routing-hint")
+    journey.submit("list_hand_over")
+
+    assert len(journey.loads) == 4, journey.loads
+    req.refresh_from_db()
+    assert (req.state, req.category) == (State.HANDED_OVER, traffic)
+    record = RoutingRecord.objects.get(request=req)
+    assert (record.chosen_unit, record.rank, record.source) == (police, 1, "rule")
+    journey.context.close()

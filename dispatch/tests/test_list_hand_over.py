@@ -157,3 +157,22 @@ def test_the_post_lists_hands_over_and_offers_the_next_request(client, staff, ma
     assert any("未能提交" in str(m) and "主办单位" in str(m) for m in get_messages(response.wsgi_request))
     second.refresh_from_db()
     assert second.state == State.SUBMITTED
+
+
+def test_the_suggestion_for_another_category(client, staff, make_request):
+    rule = ResponsibilityRule.objects.create(category=category("xiaofei"), keywords="会员卡", lead_unit=staff.unit_c)
+    rule.assist_units.set([staff.unit_b])
+    req = make_request(State.SUBMITTED, category=category("jiaoyu"), title="健身房会员卡退不了费")
+    url = reverse("admin:requests_app_helprequest_suggest", args=[req.pk])
+    client.force_login(staff.dispatcher)
+    data = client.get(url, {"category": category("xiaofei").pk}).json()
+    assert (data["unit"], data["assist_units"]) == (staff.unit_c.pk, [staff.unit_b.pk])
+    assert "规则：" in data["html"] and staff.unit_c.name in data["html"]
+    assert client.get(url, {"category": "x"}).status_code == 404
+    req.refresh_from_db()
+    assert req.category.code == "jiaoyu"  # asking changes nothing
+
+    client.force_login(staff.supervisor)
+    assert client.get(url, {"category": category("xiaofei").pk}).status_code == 403
+    client.force_login(staff.handler_a)  # not theirs: as if it did not exist
+    assert client.get(url, {"category": category("xiaofei").pk}).status_code == 404
