@@ -163,3 +163,21 @@ def test_a_changed_category_moves_the_suggested_unit(live_server, browser):
     record = RoutingRecord.objects.get(request=req)
     assert (record.chosen_unit, record.rank, record.source) == (police, 1, "rule")
     journey.context.close()
+
+
+def test_the_desk_form_passes_axe(live_server, axe_context, axe_violations):
+    """The 列单并交单 form and the hint above it: no axe-core violation of any impact."""
+    dispatcher, ordered, _police = _desk()
+    page = axe_context.new_page()
+    page.set_viewport_size(SCREEN)
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", dispatcher.username)
+    page.fill("#id_password", factories.PASSWORD)
+    with page.expect_navigation():
+        page.click("input[type=submit]")
+    change = f"{live_server.url}/admin/requests_app/helprequest/{ordered[0].pk}/change/"
+    page.goto(f"{change}?_changelist_filters=queue%3Dto_list")
+    page.wait_for_selector("details[data-action=list_hand_over][open]")
+    axe_violations(page)  # injects axe-core; Django admin's own markup is not ours to judge here
+    ours = page.evaluate("() => axe.run('#workflow-actions', {resultTypes: ['violations']})")["violations"]
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in ours] == []
