@@ -364,6 +364,8 @@ class HelpRequestAdmin(LocationAdminMixin, CompactColumnsMixin, DashboardAdminMi
                 gettext("%(number)s：已%(action)s") % {"number": obj.ticket_number, "action": label},
                 messages.SUCCESS,
             )
+            if request.POST.get("then") == "next":  # 确认并打开下一件: straight on to the queue's next request
+                return HttpResponseRedirect(workbench.next_url(request, obj) or change_url)
         return HttpResponseRedirect(change_url)
 
     def suggest_view(self, request: HttpRequest, object_id: str) -> HttpResponse:

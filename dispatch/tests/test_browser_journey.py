@@ -115,6 +115,16 @@ def test_list_and_hand_over_in_four_page_loads(live_server, browser):
         page.click("#next-in-queue")
     assert f"/helprequest/{second.pk}/change/" in page.url
     assert page.locator("details[data-action=list_hand_over][open]").count() == 1
+
+    # 确认并打开下一件: one page load per request from here on.
+    loads = len(journey.loads)
+    journey.fill("[name='list_hand_over-instructions']", NOTE)
+    with page.expect_navigation():
+        page.click("#submit-then-next")
+    assert f"/helprequest/{ordered[2].pk}/change/" in page.url
+    assert f"{second.ticket_number}：已列单并交单" in page.text_content(".messagelist")
+    assert len(journey.loads) == loads + 1
+    _handed_over_as_suggested(second, police)
     journey.context.close()
 
 

@@ -176,3 +176,28 @@ def test_the_suggestion_for_another_category(client, staff, make_request):
     assert client.get(url, {"category": category("xiaofei").pk}).status_code == 403
     client.force_login(staff.handler_a)  # not theirs: as if it did not exist
     assert client.get(url, {"category": category("xiaofei").pk}).status_code == 404
+
+
+def test_confirm_and_open_the_next_request(client, staff, make_request):
+    first, second = make_request(State.SUBMITTED), make_request(State.SUBMITTED)
+    client.force_login(staff.dispatcher)
+    queue = "?_changelist_filters=queue%3Dto_list"
+    page = html_of(client.get(_change(first) + queue), 'id="submit-then-next"', "确认并打开下一件")
+    assert 'id="submit-then-next"' in _form(page)
+    fields = {"list_hand_over-category": first.category_id, "list_hand_over-unit": staff.unit_a.pk, "then": "next"}
+    response = client.post(_action(first) + queue, fields)
+    assert response.status_code == 302 and response.url == _change(second) + queue
+    first.refresh_from_db()
+    assert first.state == State.HANDED_OVER
+    page = html_of(
+        client.get(response.url), f"{first.ticket_number}：已列单并交单", 'data-action="list_hand_over" open'
+    )
+
+    # The last of the queue: back to its own page, which says the queue is empty.
+    response = client.post(_action(second) + queue, {**fields, "list_hand_over-category": second.category_id})
+    assert response.url == _change(second) + queue
+    html_of(client.get(response.url), "队列中没有其他求助件")
+    # Refused: stays on the request, whatever the button.
+    response = client.post(_action(second) + queue, {**fields, "list_hand_over-category": second.category_id})
+    assert response.url == _change(second) + queue
+    assert any("列单并交单失败" in str(m) for m in get_messages(response.wsgi_request))
