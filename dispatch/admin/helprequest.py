@@ -2,10 +2,10 @@
 
 Admin is a thin caller: it shows state read-only and changes it only through
 `dispatch.workflow.transition_apply` (one button per action the user may take
-now, and a bulk hand-over that loops through it). Citizen-submitted fields are
-never editable. Who sees which request, and whose contact details, is
-decided by `dispatch.access`: a handler gets a 404 for another unit's
-request. The changelist never counts the whole table (`CappedCountPaginator`)
+now, 列单并交单 for a new request through its service, and a bulk hand-over
+that loops through it). Citizen-submitted fields are never editable. Who sees
+which request, and whose contact details, is decided by `dispatch.access`: a
+handler gets a 404 for another unit's request. The changelist never counts the whole table (`CappedCountPaginator`)
 and shows no facet counts.
 """
 
