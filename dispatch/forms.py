@@ -74,6 +74,17 @@ class HandOverForm(forms.Form):
     instructions = _note(_("交办意见（内部）"))
 
 
+class ListHandOverForm(ListForm, HandOverForm):
+    """列单并交单: the classification and the hand-over in one form (dispatch.services.request_list_and_hand_over).
+
+    One text box, the hand-over's instructions: the classification's own note is left out.
+    """
+
+    note = None  # type: ignore[assignment]
+    field_order = ("category", "request_type", "is_urgent", "tag_nan", "tag_chou", "tag_pan",
+                   "unit", "assist_units", "instructions")  # fmt: skip
+
+
 class EmptyForm(forms.Form):
     pass
 
@@ -148,3 +159,9 @@ class OperatorIntakeForm(HelpRequestForm):
         self.fields["consent"].error_messages["required"] = _("请告知市民隐私说明后勾选。")
         self.fields["phone"].widget.attrs.update(autofocus=True, accesskey="p")
         self.fields["phone"].help_text = _("来电号码；按“查来电记录”可看此号码以前的求助件。")
+
+
+# The desk's combined steps, each several actions of the table applied by one service.
+COMBINED_FORMS: dict[str, type[forms.Form]] = {
+    "list_hand_over": ListHandOverForm,
+}

@@ -172,6 +172,7 @@ def routing_suggest(
     before: dt.datetime | None = None,
     use_rules: bool = True,
     avoid_returned: bool = True,
+    category_id: int | None = None,
 ) -> Suggestion:
     """Which unit should lead `help_request`, and why (see the module docstring).
 
@@ -180,7 +181,10 @@ def routing_suggest(
     scoring many requests load the catalogue once. A unit that already
     returned this request (退单) is never suggested for it again, unless
     `avoid_returned` is off (replaying history as of the first hand-over).
+    `category_id` asks as if the request were filed under that channel (列单并交单,
+    while the dispatcher is still choosing its category).
     """
+    category_id = help_request.category_id if category_id is None else category_id
     returned: set[int] = set()
     if avoid_returned:
         returned = set(
@@ -190,7 +194,7 @@ def routing_suggest(
         active = rules_active() if rules is None else rules
         rule = rule_match(
             rules=[r for r in active if r.lead_unit_id not in returned],
-            category_id=help_request.category_id,
+            category_id=category_id,
             district_id=help_request.district_id,
             text=f"{help_request.title}\n{help_request.content}",
         )
@@ -202,7 +206,7 @@ def routing_suggest(
                 assist_unit_ids=sorted(u.pk for u in rule.assist_units.all() if u.is_active),
             )
     rows = history_rows(
-        category_id=help_request.category_id,
+        category_id=category_id,
         before=before or help_request.created_at,
         exclude_id=help_request.pk,
     )

@@ -1,21 +1,27 @@
-"""Back-office writes that are not workflow transitions.
+"""Back-office writes: the recorded actions that are not workflow transitions, and the
+desk's combined steps built from several transitions.
 
-Workflow state changes go through `dispatch.workflow.transition_apply`; this
-module holds the other recorded actions.
+Workflow state changes go through `dispatch.workflow.transition_apply`; a
+combined step (列单并交单) applies each of its transitions through it, inside
+one transaction, so the timeline shows every transition and a refusal of any
+of them changes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from requests_app.models import HelpRequest
+from requests_app.models import Category, HelpRequest
 
+from . import routing, workflow
+from .access import Actor
 from .dashboard import request_export_records
-from .models import ContactAccess
+from .models import ContactAccess, Unit
 
 EXPORT = "export"
 
@@ -60,3 +66,47 @@ def requests_export(
     if shown:
         contact_accesses_record(user=user, request_ids=shown, ip_address=ip_address, where=EXPORT)
     yield from pending
+
+
+def request_list_and_hand_over(
+    *,
+    request_id: int,
+    actor: Actor,
+    category: Category,
+    unit: Unit,
+    request_type: str = "",
+    is_urgent: bool = False,
+    tag_nan: bool = False,
+    tag_chou: bool = False,
+    tag_pan: bool = False,
+    assist_units: Iterable[Unit] = (),
+    instructions: str = "",
+) -> HelpRequest:
+    """列单并交单: classify a new request and hand it over, as one step of the dispatcher's.
+
+    Two transitions of the table, each through `transition_apply` (two timeline
+    events, their own checks and notifications), and the hand-over's routing
+    record, all in one transaction: if either transition is refused, neither
+    happened. The routing suggestion the record keeps is computed after the
+    classification, from the category just chosen.
+    """
+    with transaction.atomic():
+        workflow.transition_apply(
+            request_id=request_id,
+            action="list",
+            actor=actor,
+            category=category,
+            request_type=request_type,
+            is_urgent=is_urgent,
+            tag_nan=tag_nan,
+            tag_chou=tag_chou,
+            tag_pan=tag_pan,
+            note="",
+        )
+        return routing.request_hand_over_routed(
+            request_id=request_id,
+            actor=actor,
+            unit=unit,
+            assist_units=assist_units,
+            instructions=instructions,
+        )

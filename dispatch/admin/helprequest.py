@@ -2,10 +2,10 @@
 
 Admin is a thin caller: it shows state read-only and changes it only through
 `dispatch.workflow.transition_apply` (one button per action the user may take
-now, and a bulk hand-over that loops through it). Citizen-submitted fields are
-never editable. Who sees which request, and whose contact details, is
-decided by `dispatch.access`: a handler gets a 404 for another unit's
-request. The changelist never counts the whole table (`CappedCountPaginator`)
+now, 列单并交单 for a new request through its service, and a bulk hand-over
+that loops through it). Citizen-submitted fields are never editable. Who sees
+which request, and whose contact details, is decided by `dispatch.access`: a
+handler gets a 404 for another unit's request. The changelist never counts the whole table (`CappedCountPaginator`)
 and shows no facet counts.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -26,8 +27,10 @@ from django.http import (
     HttpResponse,
     HttpResponseNotAllowed,
     HttpResponseRedirect,
+    JsonResponse,
     StreamingHttpResponse,
 )
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -38,13 +41,13 @@ from django.utils.translation import gettext_lazy as _
 from helpdesk.admin_tools import CappedCountPaginator, duration_text
 from helpdesk.clientip import client_ip
 from requests_app.crypto import keyed_hash
-from requests_app.models import Deadline, HelpRequest, State
+from requests_app.models import Category, Deadline, HelpRequest, State
 from requests_app.phones import name_mask, phone_mask, phone_normalize
 
 from .. import access, dashboard, exports, routing, selectors, services, workflow
 from ..access import Role
 from ..feedback import feedback_record
-from ..forms import ACTION_FORMS, BulkHandOverForm
+from ..forms import ACTION_FORMS, COMBINED_FORMS, BulkHandOverForm
 from ..workflow import TransitionError
 from . import routing as routing_admin
 from . import workbench
@@ -102,6 +105,31 @@ APPLY: dict[str, Callable[..., Any]] = {
     "hand_over": routing.request_hand_over_routed,
 }
 
+
+@dataclass(frozen=True)
+class Combined:
+    """A step of the desk made of several actions of the table, applied by one service.
+
+    Offered (first on the page, open) while its first action is allowed and its
+    second not yet: a new request, which the dispatcher would otherwise list,
+    wait for the page, then hand over.
+    """
+
+    name: str
+    label: StrOrPromise
+    steps: tuple[str, str]
+    apply: Callable[..., Any]
+
+
+COMBINED: dict[str, Combined] = {
+    "list_hand_over": Combined(
+        name="list_hand_over",
+        label=_("列单并交单"),
+        steps=("list", "hand_over"),
+        apply=services.request_list_and_hand_over,
+    ),
+}
+
 NEXT_STEP: dict[str, StrOrPromise] = {
     State.SUBMITTED: _("待列单（交办员）"),
     State.LISTED: _("待交单（交办员）"),
@@ -157,6 +185,7 @@ class HelpRequestAdmin(LocationAdminMixin, CompactColumnsMixin, DashboardAdminMi
 
     class Media:
         css = {"all": ("dispatch/admin.css",)}
+        js = ("dispatch/routing.js",)
 
     # Scoping ------------------------------------------------------------------
 
@@ -240,35 +269,55 @@ class HelpRequestAdmin(LocationAdminMixin, CompactColumnsMixin, DashboardAdminMi
         return phone_mask(obj.phone)
 
     def _action_forms(self, request: HttpRequest, obj: HelpRequest) -> list[dict]:
+        actions = selectors.request_actions_for(help_request=obj, user=request.user)
+        allowed = {a.name for a in actions}
+        queue = workbench.queue_of(request)
+        hand_over_hint = None  # computed once per page, shared by 交单 and 列单并交单
         items = []
-        for action in selectors.request_actions_for(help_request=obj, user=request.user):
+        for combined in COMBINED.values():
+            first, then = combined.steps
+            if first in allowed and then not in allowed:
+                hand_over_hint = hand_over_hint or routing_admin.hand_over_hint(help_request=obj)
+                item = self._action_item(obj, combined.name, combined.label, COMBINED_FORMS[combined.name], queue,
+                                         initial={**self._list_initial(obj), **hand_over_hint[0]})  # fmt: skip
+                suggest_url = reverse("admin:requests_app_helprequest_suggest", args=[obj.pk])
+                items.append({**item, "hint": hand_over_hint[1], "routes": True, "open": True,
+                              "suggest_url": suggest_url})  # fmt: skip
+        for action in actions:
             initial: dict[str, Any] = {}
             hint: Any = None
             if action.name == "hand_over":
-                initial, hint = routing_admin.hand_over_hint(help_request=obj)
+                hand_over_hint = hand_over_hint or routing_admin.hand_over_hint(help_request=obj)
+                initial, hint = hand_over_hint
             elif action.name == "mark_duplicate":
                 hint = routing_admin.duplicate_hints(request=request, help_request=obj)
             elif action.name == "list":
-                initial = {
-                    "category": obj.category_id,
-                    "request_type": obj.request_type,
-                    "is_urgent": obj.is_urgent,
-                    "tag_nan": obj.tag_nan,
-                    "tag_chou": obj.tag_chou,
-                    "tag_pan": obj.tag_pan,
-                }
-            items.append(
-                {
-                    "action": action,
-                    "form": ACTION_FORMS[action.name](prefix=action.name, initial=initial),
-                    "hint": hint,
-                    "url": workbench.with_queue(
-                        reverse("admin:requests_app_helprequest_action", args=[obj.pk, action.name]),
-                        workbench.queue_of(request),
-                    ),
-                }
-            )
+                initial = self._list_initial(obj)
+            item = self._action_item(obj, action.name, action.label, ACTION_FORMS[action.name], queue, initial=initial)
+            items.append({**item, "hint": hint, "routes": action.name == "hand_over"})
         return items
+
+    @staticmethod
+    def _list_initial(obj: HelpRequest) -> dict[str, Any]:
+        return {
+            "category": obj.category_id,
+            "request_type": obj.request_type,
+            "is_urgent": obj.is_urgent,
+            "tag_nan": obj.tag_nan,
+            "tag_chou": obj.tag_chou,
+            "tag_pan": obj.tag_pan,
+        }
+
+    @staticmethod
+    def _action_item(obj: HelpRequest, name: str, label: Any, form_class: type, queue: str | None, *,
+                     initial: dict) -> dict:  # fmt: skip
+        """One form on the page: "hint" (with "routes" when it is the routing suggestion) and "open" are added."""
+        url = reverse("admin:requests_app_helprequest_action", args=[obj.pk, name])
+        return {
+            "action": {"name": name, "label": label},
+            "form": form_class(prefix=name, initial=initial),
+            "url": workbench.with_queue(url, queue),
+        }
 
     def get_urls(self) -> list:
         return [
@@ -277,6 +326,8 @@ class HelpRequestAdmin(LocationAdminMixin, CompactColumnsMixin, DashboardAdminMi
                 self.admin_site.admin_view(self.action_view),
                 name="requests_app_helprequest_action",
             ),
+            path("<path:object_id>/suggest/", self.admin_site.admin_view(self.suggest_view),
+                 name="requests_app_helprequest_suggest"),
             path("export/<str:fmt>/", self.admin_site.admin_view(self.export_view),
                  name="requests_app_helprequest_export"),
             *self.dashboard_urls(),
@@ -288,10 +339,11 @@ class HelpRequestAdmin(LocationAdminMixin, CompactColumnsMixin, DashboardAdminMi
         obj = self._object_or_404(request, object_id)
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        if action not in ACTION_FORMS:
+        form_class = ACTION_FORMS.get(action) or COMBINED_FORMS.get(action)
+        if form_class is None:
             raise Http404
         change_url = workbench.change_url(obj.pk, workbench.queue_of(request))
-        form = ACTION_FORMS[action](request.POST, prefix=action)
+        form = form_class(request.POST, prefix=action)
         if not form.is_valid():
             errors = "；".join(
                 f"{form.fields[f].label if f in form.fields else ''}{' '.join(str(m) for m in e)}"
@@ -299,10 +351,14 @@ class HelpRequestAdmin(LocationAdminMixin, CompactColumnsMixin, DashboardAdminMi
             )
             self.message_user(request, gettext("未能提交：%(errors)s") % {"errors": errors}, messages.ERROR)
             return HttpResponseRedirect(change_url)
-        label = workflow.ACTIONS_BY_NAME[action].label
         # 电话回访 is followed by the system's close or rework, like the citizen's own rating;
-        # a hand-over records what routing suggested and what was chosen.
-        apply = APPLY.get(action) or partial(workflow.transition_apply, action=action)
+        # a hand-over records what routing suggested and what was chosen; a combined step
+        # applies its actions through its service.
+        if action in COMBINED:
+            label, apply = COMBINED[action].label, COMBINED[action].apply
+        else:
+            label = workflow.ACTIONS_BY_NAME[action].label
+            apply = APPLY.get(action) or partial(workflow.transition_apply, action=action)
         try:
             apply(request_id=obj.pk, actor=request.user, **form.cleaned_data)
         except TransitionError as exc:
@@ -317,7 +373,25 @@ class HelpRequestAdmin(LocationAdminMixin, CompactColumnsMixin, DashboardAdminMi
                 gettext("%(number)s：已%(action)s") % {"number": obj.ticket_number, "action": label},
                 messages.SUCCESS,
             )
+            if request.POST.get("then") == "next":  # 确认并打开下一件: straight on to the queue's next request
+                return HttpResponseRedirect(workbench.next_url(request, obj) or change_url)
         return HttpResponseRedirect(change_url)
+
+    def suggest_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The routing suggestion as if the request were filed under `?category=`, for 列单并交单's
+        category select (dispatch/static/dispatch/routing.js): the unit, the assisting units, the hint."""
+        obj = self._object_or_404(request, object_id)
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        if not self.has_triage_permission(request):
+            raise PermissionDenied
+        wanted = request.GET.get("category", "")
+        category = Category.objects.filter(pk=int(wanted), is_active=True).first() if wanted.isdigit() else None
+        if category is None:
+            raise Http404
+        initial, hint = routing_admin.hand_over_hint(help_request=obj, category_id=category.pk)
+        html = render_to_string("admin/dispatch/helprequest/routing_hint.html", {"hint": hint}, request=request)
+        return JsonResponse({"unit": initial["unit"], "assist_units": initial["assist_units"], "html": html})
 
     # Exports ---------------------------------------------------
 

@@ -65,9 +65,12 @@ class HandOverHint:
     from_rule: bool
 
 
-def hand_over_hint(*, help_request: HelpRequest) -> tuple[dict, HandOverHint]:
-    """The hand-over form's initial values (the suggested unit pre-selected) and why."""
-    suggestion = routing.routing_suggest(help_request=help_request)
+def hand_over_hint(*, help_request: HelpRequest, category_id: int | None = None) -> tuple[dict, HandOverHint]:
+    """The hand-over form's initial values (the suggested unit pre-selected) and why.
+
+    `category_id`: as if the request were filed under that channel (see `routing.routing_suggest`).
+    """
+    suggestion = routing.routing_suggest(help_request=help_request, category_id=category_id)
     units = routing.suggestion_units(suggestion=suggestion)
     choices = [
         UnitChoice(unit=units[c.unit_id], share=round(c.share * 100))

@@ -52,6 +52,15 @@ def queue_context(request: HttpRequest, obj) -> dict:
     }
 
 
+def next_url(request: HttpRequest, obj) -> str | None:
+    """The change page of the queue's next request (确认并打开下一件), if the page came from a queue."""
+    key = queue_of(request)
+    if key is None:
+        return None
+    following = queues.queue_next(key=key, scope=access.scope_of(request.user), after=obj)
+    return change_url(following.pk, key) if following is not None else None
+
+
 BY_TIME_LEFT = [F("next_due_at").asc(nulls_last=True), "created_at", "id"]
 
 

@@ -17,7 +17,7 @@ from django.urls import NoReverseMatch, URLResolver, reverse
 from django.utils import timezone
 
 from dispatch.models import ContactAccess, ExtensionRequest, Notification, ResponsibilityRule, RoutingRecord
-from requests_app.models import ApiClient, Category, District, State, WebhookDelivery
+from requests_app.models import ApiClient, Category, District, HelpRequest, State, WebhookDelivery
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +100,9 @@ def _url(name: str, objects: dict) -> str | None:
     pk = objects.get(model, 999999)
     if name == "requests_app_helprequest_action":
         return reverse(f"admin:{name}", args=[pk, "accept"])
+    if name == "requests_app_helprequest_suggest":  # 列单并交单's suggestion for another category
+        category_id = HelpRequest.objects.values_list("category_id", flat=True).get(pk=pk)
+        return reverse(f"admin:{name}", args=[pk]) + f"?category={category_id}"
     if kind in {"config", "qrcode"}:
         return reverse(f"admin:{name}", args=[pk])
     return reverse(f"admin:{name}", args=[pk])
@@ -258,6 +261,7 @@ EXPECTED: dict[str, tuple[int, int, int, int, int, int]] = {
     "requests_app_helprequest_delete": (302, 404, 403, 403, 404, 403),
     "requests_app_helprequest_export": (302, 403, 200, 200, 200, 200),
     "requests_app_helprequest_history": (302, 404, 200, 200, 404, 200),
+    "requests_app_helprequest_suggest": (302, 404, 200, 403, 404, 403),
     "requests_app_webhookdelivery_add": (302, 403, 403, 403, 403, 403),
     "requests_app_webhookdelivery_change": (302, 403, 403, 403, 403, 403),
     "requests_app_webhookdelivery_changelist": (302, 403, 403, 403, 403, 403),
