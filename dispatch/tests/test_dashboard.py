@@ -7,8 +7,9 @@ import re
 import zipfile
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dispatch import dashboard
 from dispatch.feedback import feedback_record
@@ -143,6 +144,14 @@ def test_csv_cells_cannot_become_formulas():
 HAN = re.compile(r"[\u3400-\u9fff\uff00-\uffef]+")
 
 
+@pytest.fixture
+def _chinese_after():
+    """LocaleMiddleware leaves the request's language active in the thread: do not leak English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.mark.usefixtures("_chinese_after")
 def test_an_english_speaking_supervisor_reads_the_dashboard_and_its_exports_in_english(client, board, staff):
     """Every header, label, note and export header in English; only the data (units, titles) stays Chinese."""
     now = timezone.now()
