@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -68,6 +69,13 @@ def feedback_submit(request: HttpRequest, token: str) -> HttpResponse:
     return redirect(back)
 
 
+# The largest public page (three ranking tables, the chart and its table): gzip
+# brings it under one TCP initial window on a slow phone. Safe to compress, as
+# it carries public figures only, no personal data or per-visitor secret but the
+# CSRF token, which Django masks anew on every response (and Django's gzip adds
+# random padding against BREACH). Pages with personal data stay uncompressed
+# here; a proxy in front may compress them under its own policy.
+@gzip_page
 @require_GET
 def stats_view(request: HttpRequest) -> HttpResponse:
     days = stats.period_days(request.GET.get("days"))

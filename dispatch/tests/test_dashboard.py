@@ -3,15 +3,19 @@
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dispatch import dashboard
 from dispatch.feedback import feedback_record
+from dispatch.models import Unit
 from dispatch.workflow import CITIZEN
+from helpdesk.tests.pages import html_of
 from requests_app.models import State
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +139,41 @@ def test_csv_cells_cannot_become_formulas():
     from dispatch.exports import _safe
 
     assert _safe("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _safe("平常") == "平常" and _safe(3) == 3
+
+
+HAN = re.compile(r"[\u3400-\u9fff\uff00-\uffef]+")
+
+
+@pytest.fixture
+def _chinese_after():
+    """LocaleMiddleware leaves the request's language active in the thread: do not leak English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.mark.usefixtures("_chinese_after")
+def test_an_english_speaking_supervisor_reads_the_dashboard_and_its_exports_in_english(client, board, staff):
+    """Every header, label, note and export header in English; only the data (units, titles) stays Chinese."""
+    now = timezone.now()
+    board["accepted"].deadlines.filter(kind="resolve").update(due_at=now - dt.timedelta(hours=2), breached_at=now)
+    client.force_login(staff.supervisor)
+    en = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    response = client.get(reverse("admin:dispatch_dashboard"), {"days": "30"}, **en)
+    html = html_of(response, 'id="units"', 'id="late"')
+    main = html.split('id="content-main"')[1].split("</main>")[0]
+    assert board["accepted"].ticket_number in main.split('id="late"')[1]  # the late list has its row
+    data = {board["accepted"].title, *Unit.objects.values_list("name", flat=True)}
+    for value in sorted(data, key=len, reverse=True):
+        main = main.replace(value, "")
+    assert HAN.findall(main) == []
+    assert "Supervision scorecard" in html and "Late now (most overdue first)" in html
+
+    units = _csv(client.get(reverse("admin:dispatch_dashboard_export", args=["csv"]), {"days": "30"}, **en))
+    assert units[0][0] == "Unit" and HAN.findall(" ".join(units[0])) == []
+    response = client.get(reverse("admin:dispatch_dashboard_export", args=["xlsx"]), {"days": "30"}, **en)
+    book = zipfile.ZipFile(io.BytesIO(response.content))
+    strings = book.read("xl/sharedStrings.xml").decode() if "xl/sharedStrings.xml" in book.namelist() else ""
+    sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    assert "Satisfaction %" in strings + sheet and "满意率" not in strings + sheet
+    requests_csv = _csv(client.get(reverse("admin:requests_app_helprequest_export", args=["csv"]), **en))
+    assert HAN.findall(" ".join(requests_csv[0])) == []

@@ -21,6 +21,7 @@ from django.urls import reverse
 from dispatch import stats
 from dispatch.feedback import feedback_record
 from dispatch.workflow import CITIZEN, transition_apply
+from helpdesk.tests.pages import html_of
 from requests_app.models import Urgency
 from requests_app.tests.factories import HelpRequestFactory, category, district
 
@@ -162,3 +163,29 @@ def test_warming_fills_the_cache_for_every_period(dataset, django_assert_max_num
     with django_assert_max_num_queries(0):
         for days in stats.PERIODS:
             assert stats.figures_get(days=days).days == days
+
+
+def test_the_trend_chart_has_a_table_for_screen_readers(client, dataset):
+    """The chart's text alternative: one row per local day of the period (31: the first is partial), adding up to the period's totals."""
+    with time_machine.travel(NOW, tick=False):
+        response = client.get(reverse("dispatch_public:stats"), {"days": "30"})
+    html = html_of(response, 'id="trend"', "办理数据公开")
+    details = html.split('id="trend-table"')[1].split("</details>")[0]
+    assert "<summary" in details and "<caption" in details
+    rows = re.findall(r'<tr><th scope="row">(\d{4}-\d\d-\d\d)</th><td[^>]*>(\d+)</td><td[^>]*>(\d+)</td></tr>', details)
+    assert len(rows) == 31
+    assert rows[0][0] == "2026-02-13" and rows[-1][0] == "2026-03-15"
+    assert sum(int(r[1]) for r in rows) == 5 and sum(int(r[2]) for r in rows) == 2
+    assert ("2026-03-05", "1", "1") in rows  # R1, resolved the same day
+    # The chart draws the same days (one grey bar per day, titled with its count).
+    assert len(re.findall(r'<rect [^>]*fill="#ced4da"><title>', html)) == 31
+
+
+def test_stats_is_sent_compressed(client, dataset):
+    with time_machine.travel(NOW, tick=False):
+        plain = client.get(reverse("dispatch_public:stats"))
+        packed = client.get(reverse("dispatch_public:stats"), headers={"accept-encoding": "gzip"})
+    html_of(plain, "办理数据公开")
+    assert "Content-Encoding" not in plain
+    assert packed["Content-Encoding"] == "gzip"
+    assert len(packed.content) < len(plain.content) / 2
