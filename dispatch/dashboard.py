@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -144,11 +144,10 @@ def units_scorecard(
     ):
         rows[g["lead__unit_id"]].satisfaction = Rate(g["good"], g["n"])
 
-    late = Deadline.objects.filter(request=OuterRef("request_id")).overdue(now)
+    # "A running promise past due" is the request's clock column (requests_app.clock).
     for g in (
         Assignment.objects.active_lead()
-        .filter(unit_id__in=unit_ids, request__state__in=OPEN_STATES)
-        .filter(Exists(late))
+        .filter(unit_id__in=unit_ids, request__state__in=OPEN_STATES, request__next_due_at__lt=now)
         .values("unit_id")
         .annotate(n=Count("id"))
         .order_by()

@@ -1,0 +1,156 @@
+"""Daily rollups of the /stats/ figures: per local day of submission, per channel, district and lead unit.
+
+/stats/ counts a cohort (requests submitted in the last N days) by its state
+and deadlines now. For the whole local days inside the period it reads
+`StatsCell` rows (58 a day: the total, 12 channels, 16 districts, the units)
+instead of aggregating millions of requests, deadlines and ratings; the
+partial first day and today are computed live from the rows, with the very
+functions that build the rollups (`stats.cells_live`), so both paths share
+one definition.
+
+Freshness, exactly:
+- Every workflow transition and every sweep batch marks the submission day
+  of the requests it changed dirty (`days_touch`), in its own transaction.
+  Today is not marked: it is always computed live, and a day is rolled up
+  only once it is over.
+- A running promise turns "missed" when its due time passes, without a row
+  changing: a day's rollup holds until the earliest such due time
+  (`StatsDay.valid_until`), then it is rebuilt.
+- A day not built, dirty or past `valid_until` is stale: a reader counts it
+  live from the rows (so a GET never writes, and a replica can serve it);
+  beat (`stats.figures_warm`) and `manage.py rollups_rebuild` rebuild it.
+
+A rebuild locks the day's `StatsDay` row, so a transition marking that day
+waits for it and marks it dirty again afterwards: no change is lost.
+Submissions do not mark: a request is submitted on the day it is created, and
+today is never rolled up (an import of older requests runs `rollups_rebuild`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Min, Q, Sum
+from django.utils import timezone
+
+from requests_app.models import Deadline
+
+from .models import StatsCell, StatsDay
+from .stats import KINDS, DimKey, Rate, Row, cells_fold, cells_live
+
+DIM_OF = {"all": "", "category": "category_id", "district": "district_id", "unit": "lead__unit_id"}
+MODEL_DIM = {v: k for k, v in DIM_OF.items()}
+COUNTS = ("received", "resolved", "reported", "open_now", "closed")
+
+
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The aware start of `day` and of the next day, in the site's time zone."""
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+
+
+def days_touch(*, created: Iterable[dt.datetime], now: dt.datetime) -> None:
+    """Mark the submission days of changed requests dirty; call inside the changing transaction."""
+    today = timezone.localdate(now)
+    days = sorted({timezone.localdate(c) for c in created} - {today})
+    if not days:
+        return
+    StatsDay.objects.bulk_create(
+        [StatsDay(day=day, dirty=True) for day in days],
+        update_conflicts=True,
+        unique_fields=["day"],
+        update_fields=["dirty"],
+    )
+
+
+def day_rebuild(*, day: dt.date, now: dt.datetime | None = None) -> None:
+    """Recompute one day's cells from the rows, as of `now`."""
+    now = now or timezone.now()
+    since, until = day_bounds(day)
+    with transaction.atomic():
+        StatsDay.objects.bulk_create([StatsDay(day=day)], ignore_conflicts=True)
+        StatsDay.objects.select_for_update().get(day=day)
+        folded = cells_fold(cells_live(since=since, until=until, now=now))
+        StatsCell.objects.filter(day=day).delete()
+        StatsCell.objects.bulk_create(_cell(day, dim_key, row) for dim_key, row in folded.items())
+        valid_until = (
+            Deadline.objects.filter(request__created_at__gte=since, request__created_at__lt=until, due_at__gte=now)
+            .open()
+            .aggregate(first=Min("due_at"))["first"]
+        )
+        StatsDay.objects.filter(day=day).update(built_at=now, valid_until=valid_until, dirty=False)
+
+
+def _cell(day: dt.date, dim_key: DimKey, row: Row) -> StatsCell:
+    dim, key = dim_key
+    cell = StatsCell(
+        day=day, dim=MODEL_DIM[dim], key=key, ratings=row.satisfaction.n, ratings_good=row.satisfaction.hits
+    )
+    for name in COUNTS:
+        setattr(cell, name, getattr(row, name))
+    for kind in KINDS:
+        rate = row.on_time[kind]
+        setattr(cell, f"{kind}_kept", rate.hits)
+        setattr(cell, f"{kind}_missed", rate.n - rate.hits)
+    return cell
+
+
+def days_stale(*, first: dt.date, last: dt.date, now: dt.datetime) -> list[dt.date]:
+    """The days in [first, last] whose rollup is missing, dirty or past its validity."""
+    fresh = set(
+        StatsDay.objects.filter(day__gte=first, day__lte=last, dirty=False, built_at__isnull=False)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=now))
+        .values_list("day", flat=True)
+    )
+    days, day = [], first
+    while day <= last:
+        if day not in fresh:
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def days_refresh(*, first: dt.date, last: dt.date, now: dt.datetime | None = None) -> int:
+    """Rebuild every stale day in [first, last] (never today or later); returns how many."""
+    now = now or timezone.now()
+    last = min(last, timezone.localdate(now) - dt.timedelta(days=1))
+    stale = days_stale(first=first, last=last, now=now) if first <= last else []
+    for day in stale:
+        day_rebuild(day=day, now=now)
+    return len(stale)
+
+
+def rollup_read(
+    *, first: dt.date, last: dt.date, skip: list[dt.date]
+) -> tuple[dict[DimKey, Row], dict[dt.date, tuple]]:
+    """The folded figures and the per-day (received, resolved) of the days [first, last] but `skip`.
+
+    Reads only: the caller counts the stale days (`days_stale`) live instead.
+    """
+    fields = [*COUNTS, "ratings", "ratings_good", *(f"{k}_{x}" for k in KINDS for x in ("kept", "missed"))]
+    folded: dict[DimKey, Row] = defaultdict(Row)
+    for g in (
+        StatsCell.objects.filter(day__gte=first, day__lte=last)
+        .exclude(day__in=skip)
+        .values("dim", "key")
+        .annotate(**{f: Sum(f) for f in fields})
+        .order_by()
+    ):
+        row = folded[(DIM_OF[g["dim"]], g["key"])]
+        for name in COUNTS:
+            setattr(row, name, g[name])
+        row.satisfaction = Rate(g["ratings_good"], g["ratings"])
+        for kind in KINDS:
+            kept, missed = g[f"{kind}_kept"], g[f"{kind}_missed"]
+            row.on_time[kind] = Rate(kept, kept + missed)
+    trend = {
+        day: (received, resolved)
+        for day, received, resolved in StatsCell.objects.filter(day__gte=first, day__lte=last, dim=StatsCell.Dim.ALL)
+        .exclude(day__in=skip)
+        .values_list("day", "received", "resolved")
+    }
+    return folded, trend
