@@ -36,7 +36,8 @@ from django.db import transaction
 from django.db.models import Min, Q, Sum
 from django.utils import timezone
 
-from requests_app.models import Deadline
+from requests_app.models import Deadline, HelpRequest
+from requests_app.selectors import Totals, totals_aggregates
 
 from .models import StatsCell, StatsDay
 from .stats import KINDS, DimKey, Rate, Row, cells_fold, cells_live
@@ -154,3 +155,46 @@ def rollup_read(
         .values_list("day", "received", "resolved")
     }
     return folded, trend
+
+
+def totals_all_time(*, now: dt.datetime) -> Totals:
+    """The all-time headline figures (`requests_app.selectors.public_totals`'s definition) from the rollups.
+
+    Fresh rolled-up days are summed; days before the first rollup, stale days,
+    today and anything after `now` are counted live from the rows (one
+    aggregate per range). Without any rollup this is one aggregate over the table.
+    """
+    today = timezone.localdate(now)
+    first = StatsDay.objects.aggregate(first=Min("day"))["first"]
+    sums = dict.fromkeys(COUNTS, 0)
+    ranges: list[tuple[dt.datetime | None, dt.datetime | None]] = []
+    if first is None or first >= today:
+        ranges.append((None, None))
+    else:
+        last = today - dt.timedelta(days=1)
+        stale = days_stale(first=first, last=last, now=now)
+        got = (
+            StatsCell.objects.filter(dim=StatsCell.Dim.ALL, day__gte=first, day__lte=last)
+            .exclude(day__in=stale)
+            .aggregate(**{name: Sum(name) for name in COUNTS})
+        )
+        for name in COUNTS:
+            sums[name] += got[name] or 0
+        ranges.append((None, day_bounds(first)[0]))
+        ranges += [day_bounds(day) for day in stale]
+        ranges.append((day_bounds(today)[0], None))
+    merged: list[list] = []
+    for start, end in ranges:
+        if merged and merged[-1][1] is not None and merged[-1][1] == start:
+            merged[-1][1] = end
+        else:
+            merged.append([start, end])
+    for start, end in merged:
+        qs = HelpRequest.objects.all()
+        if start is not None:
+            qs = qs.filter(created_at__gte=start)
+        if end is not None:
+            qs = qs.filter(created_at__lt=end)
+        for name, value in qs.aggregate(**totals_aggregates()).items():
+            sums[name] += value
+    return Totals(**sums)

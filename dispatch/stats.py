@@ -36,7 +36,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from requests_app.models import RESOLVED_STATES, Category, Deadline, DeadlineQuerySet, District, Feedback, HelpRequest
-from requests_app.selectors import Totals, public_totals, totals_aggregates
+from requests_app.selectors import Totals, totals_aggregates
 
 from .models import AssignmentQuerySet, Unit
 
@@ -260,7 +260,9 @@ def _fold_into(target: dict[DimKey, Row], source: dict[DimKey, Row]) -> None:
         target[key].add(row)
 
 
-def _figures(*, days: int, since: dt.datetime, now: dt.datetime, folded: dict[DimKey, Row], by_day: dict) -> Figures:
+def _figures(
+    *, days: int, since: dt.datetime, now: dt.datetime, folded: dict[DimKey, Row], by_day: dict, all_time: Totals
+) -> Figures:
     labels = {
         "category_id": dict(Category.objects.values_list("pk", "name")),
         "district_id": dict(District.objects.values_list("pk", "name")),
@@ -282,7 +284,7 @@ def _figures(*, days: int, since: dt.datetime, now: dt.datetime, folded: dict[Di
         days=days,
         since=since,
         until=now,
-        all_time=public_totals(),
+        all_time=all_time,
         period=period,
         by_channel=breakdown("category_id"),
         by_district=breakdown("district_id"),
@@ -296,7 +298,9 @@ def figures_from_rows(*, days: int, now: dt.datetime | None = None) -> Figures:
     now = now or timezone.now()
     since = now - dt.timedelta(days=days)
     folded = cells_fold(cells_live(since=since, until=now, now=now))
-    return _figures(days=days, since=since, now=now, folded=folded, by_day=_trend_counts(since=since, until=now))
+    by_day = _trend_counts(since=since, until=now)
+    all_time = Totals(**HelpRequest.objects.aggregate(**totals_aggregates()))  # uncached: the definition
+    return _figures(days=days, since=since, now=now, folded=folded, by_day=by_day, all_time=all_time)
 
 
 def figures_compute(*, days: int, now: dt.datetime | None = None) -> Figures:
@@ -332,7 +336,8 @@ def figures_compute(*, days: int, now: dt.datetime | None = None) -> Figures:
     for start, end in merged:
         _fold_into(folded, cells_fold(cells_live(since=start, until=end, now=now)))
         by_day.update(_trend_counts(since=start, until=end))
-    return _figures(days=days, since=since, now=now, folded=folded, by_day=by_day)
+    all_time = rollups.totals_all_time(now=now)
+    return _figures(days=days, since=since, now=now, folded=folded, by_day=by_day, all_time=all_time)
 
 
 def figures_warm() -> None:

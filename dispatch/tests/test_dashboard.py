@@ -135,3 +135,26 @@ def test_csv_cells_cannot_become_formulas():
     from dispatch.exports import _safe
 
     assert _safe("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _safe("平常") == "平常" and _safe(3) == 3
+
+
+@pytest.mark.parametrize("state", sorted(State.values))
+def test_late_means_past_due_and_not_finished(make_request, staff, state):
+    """`requests_late` lists a request past its next due time unless it is finished, in every state.
+
+    The selector spells "not finished" as a list of states so the planner can use
+    the partial req_active_due_idx; this pins that the list and FINISHED_STATES agree.
+    """
+    from dispatch.selectors import requests_late
+    from requests_app.models import FINISHED_STATES, HelpRequest
+
+    req = make_request(state) if state != State.DUPLICATE else make_request(State.SUBMITTED)
+    if state == State.DUPLICATE:
+        other = make_request(State.SUBMITTED)
+        HelpRequest.objects.filter(pk=req.pk).update(state=state, duplicate_of=other)
+    now = timezone.now()
+    # Force a past due time whatever the workflow left (finished requests usually have none).
+    HelpRequest.objects.filter(pk=req.pk).update(next_due_at=now - dt.timedelta(minutes=1))
+    late = set(requests_late(queryset=HelpRequest.objects.all(), now=now).values_list("pk", flat=True))
+    assert (req.pk in late) == (state not in FINISHED_STATES)
+    HelpRequest.objects.filter(pk=req.pk).update(next_due_at=now + dt.timedelta(minutes=1))
+    assert not requests_late(queryset=HelpRequest.objects.filter(pk=req.pk), now=now).exists()
