@@ -90,21 +90,79 @@ def _lead_in_period(prefix: str, since: dt.datetime, until: dt.datetime) -> Filt
 def units_scorecard(
     *, user: User | AnonymousUser, days: int, now: dt.datetime | None = None, order: str = "solved_on_time"
 ) -> list[UnitRow]:
-    """The per-unit table for the last `days` days, sorted by `order` (prefix "-" for ascending)."""
+    """The per-unit table for the last `days` days, sorted by `order` (prefix "-" for ascending).
+
+    Whole past days come from the daily rollups (`rollups.scorecard_read`), the
+    rest live from the rows; equal to `units_scorecard_from_rows`.
+    """
+    from . import rollups
+
+    now = now or timezone.now()
+    return _scorecard(
+        user=user,
+        now=now,
+        order=order,
+        counts=lambda ids: rollups.scorecard_read(unit_ids=ids, since=now - dt.timedelta(days=days), now=now),
+    )
+
+
+def units_scorecard_from_rows(
+    *, user: User | AnonymousUser, days: int, now: dt.datetime | None = None, order: str = "solved_on_time"
+) -> list[UnitRow]:
+    """The definition of `units_scorecard`: every count aggregated from the rows (tests compare the two)."""
     now = now or timezone.now()
     since = now - dt.timedelta(days=days)
+    return _scorecard(
+        user=user,
+        now=now,
+        order=order,
+        counts=lambda ids: scorecard_live(unit_ids=ids, since=since, until=now, now=now),
+    )
+
+
+def _scorecard(*, user: User | AnonymousUser, now: dt.datetime, order: str, counts) -> list[UnitRow]:  # noqa: ANN001
     units = access.units_visible(scope=access.scope_of(user))
     rows = {u.pk: UnitRow(unit_id=u.pk, name=u.name) for u in units.order_by("kind", "order", "id")}
     if not rows:
         return []
-    unit_ids = list(rows)
-    window = dt.timedelta(seconds=settings.ACCEPT_WITHIN_SECONDS)
-
-    for g in (
-        Assignment.objects.filter(
-            role=Assignment.Role.LEAD, assigned_at__gte=since, assigned_at__lt=now, unit_id__in=unit_ids
+    for unit_id, got in counts(list(rows)).items():
+        row = rows[unit_id]
+        row.received, row.returned, row.reopened = got.received, got.returned, got.reopened
+        row.accepted_on_time, row.solved_on_time, row.satisfaction = (
+            got.accepted_on_time,
+            got.solved_on_time,
+            got.satisfaction,
         )
+    # "A running promise past due" is the request's clock column (requests_app.clock); not period-bound.
+    for g in (
+        Assignment.objects.active_lead()
+        .filter(unit_id__in=list(rows), request__state__in=OPEN_STATES, request__next_due_at__lt=now)
         .values("unit_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        rows[g["unit_id"]].late_now = g["n"]
+    return units_sort(rows=list(rows.values()), order=order)
+
+
+def scorecard_live(
+    *, since: dt.datetime, until: dt.datetime, now: dt.datetime, unit_ids: list[int] | None = None
+) -> dict[int, UnitRow]:
+    """The period-bound columns for the lead hand-overs made in [since, until), as of `now`, per unit.
+
+    Three aggregates; `unit_ids=None` counts every unit (the rollups' rebuild).
+    """
+    window = dt.timedelta(seconds=settings.ACCEPT_WITHIN_SECONDS)
+    out: dict[int, UnitRow] = {}
+
+    def row(unit_id: int) -> UnitRow:
+        return out.setdefault(unit_id, UnitRow(unit_id=unit_id, name=""))
+
+    leads = Assignment.objects.filter(role=Assignment.Role.LEAD, assigned_at__gte=since, assigned_at__lt=until)
+    if unit_ids is not None:
+        leads = leads.filter(unit_id__in=unit_ids)
+    for g in (
+        leads.values("unit_id")
         .annotate(
             received=Count("id"),
             accepted_ok=Count("id", filter=Q(accepted_at__lte=F("assigned_at") + window)),
@@ -118,43 +176,51 @@ def units_scorecard(
         )
         .order_by()
     ):
-        row = rows[g["unit_id"]]
-        row.received, row.returned, row.reopened = g["received"], g["returned"], g["reopened"]
-        row.accepted_on_time = Rate(g["accepted_ok"], g["accepted_n"])
+        r = row(g["unit_id"])
+        r.received, r.returned, r.reopened = g["received"], g["returned"], g["reopened"]
+        r.accepted_on_time = Rate(g["accepted_ok"], g["accepted_n"])
 
+    deadlines = Deadline.objects.filter(kind=Deadline.Kind.RESOLVE).annotate(
+        lead=_lead_in_period("request__", since, until)
+    )
+    deadlines = (
+        deadlines.filter(lead__unit_id__in=unit_ids)
+        if unit_ids is not None
+        else deadlines.filter(lead__unit_id__isnull=False)
+    )
     for g in (
-        Deadline.objects.filter(kind=Deadline.Kind.RESOLVE)
-        .annotate(lead=_lead_in_period("request__", since, now))
-        .filter(lead__unit_id__in=unit_ids)
-        .values("lead__unit_id")
+        deadlines.values("lead__unit_id")
         .annotate(
             kept=Count("id", filter=DeadlineQuerySet.KEPT),
             missed=Count("id", filter=DeadlineQuerySet.missed_q(now)),
         )
         .order_by()
     ):
-        rows[g["lead__unit_id"]].solved_on_time = Rate(g["kept"], g["kept"] + g["missed"])
+        row(g["lead__unit_id"]).solved_on_time = Rate(g["kept"], g["kept"] + g["missed"])
 
+    ratings = Feedback.objects.annotate(lead=_lead_in_period("request__", since, until))
+    ratings = (
+        ratings.filter(lead__unit_id__in=unit_ids)
+        if unit_ids is not None
+        else ratings.filter(lead__unit_id__isnull=False)
+    )
     for g in (
-        Feedback.objects.annotate(lead=_lead_in_period("request__", since, now))
-        .filter(lead__unit_id__in=unit_ids)
-        .values("lead__unit_id")
+        ratings.values("lead__unit_id")
         .annotate(n=Count("id"), good=Count("id", filter=Q(rating__in=SATISFIED)))
         .order_by()
     ):
-        rows[g["lead__unit_id"]].satisfaction = Rate(g["good"], g["n"])
+        row(g["lead__unit_id"]).satisfaction = Rate(g["good"], g["n"])
+    return out
 
-    # "A running promise past due" is the request's clock column (requests_app.clock).
-    for g in (
-        Assignment.objects.active_lead()
-        .filter(unit_id__in=unit_ids, request__state__in=OPEN_STATES, request__next_due_at__lt=now)
-        .values("unit_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        rows[g["unit_id"]].late_now = g["n"]
 
-    return units_sort(rows=list(rows.values()), order=order)
+def scorecard_add(target: UnitRow, other: UnitRow) -> None:
+    """Add `other`'s period-bound counts into `target` (rates add hits and samples)."""
+    target.received += other.received
+    target.returned += other.returned
+    target.reopened += other.reopened
+    for name in ("accepted_on_time", "solved_on_time", "satisfaction"):
+        mine, theirs = getattr(target, name), getattr(other, name)
+        setattr(target, name, Rate(mine.hits + theirs.hits, mine.n + theirs.n))
 
 
 def units_sort(*, rows: list[UnitRow], order: str) -> list[UnitRow]:

@@ -166,6 +166,8 @@ def _breach_batch(*, now: dt.datetime, batch_size: int) -> tuple[int, int, int]:
         Deadline.objects.filter(pk__in=[d.pk for d in batch], breached_at__isnull=True).update(breached_at=now)
         escalated = _escalate(request_ids=sorted({d.request_id for d in batch}), now=now)
         request_clock_refresh(request_ids={d.request_id for d in batch})
+        # Submission days only: a breach flag or an escalation moves /stats/ but not the unit
+        # table (its "missed" follows the due time itself, `StatsDay.valid_until`).
         rollups.days_touch(created=[d.request.created_at for d in batch], now=now)
         # The event of a request's first breach in this batch records the escalation.
         escalating: dict[int, int] = {}

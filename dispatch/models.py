@@ -368,3 +368,31 @@ class StatsCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.dim}:{self.key}"
+
+
+class UnitDayCell(models.Model):
+    """The dashboard's unit table (dispatch.dashboard) for the lead hand-overs of one local day to one unit.
+
+    Built with the day's `StatsCell` rows under the same `StatsDay` (same
+    freshness: dirty, `valid_until`); counts are as of `StatsDay.built_at`.
+    """
+
+    day = models.DateField(_("日期"))
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", verbose_name=_("单位"))
+    received = models.PositiveIntegerField(default=0)
+    accepted_ok = models.PositiveIntegerField(default=0)
+    accepted_n = models.PositiveIntegerField(default=0)
+    returned = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)
+    solved_kept = models.PositiveIntegerField(default=0)
+    solved_missed = models.PositiveIntegerField(default=0)
+    ratings = models.PositiveIntegerField(default=0)
+    ratings_good = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("单位日统计")
+        verbose_name_plural = pgettext_lazy("plural", "单位日统计")
+        constraints = [models.UniqueConstraint(fields=["day", "unit"], name="unit_day_cell_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.unit_id}"

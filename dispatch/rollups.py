@@ -32,6 +32,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Min, Q, Sum
 from django.utils import timezone
@@ -39,7 +40,8 @@ from django.utils import timezone
 from requests_app.models import Deadline, HelpRequest
 from requests_app.selectors import Totals, totals_aggregates
 
-from .models import StatsCell, StatsDay
+from . import dashboard
+from .models import Assignment, StatsCell, StatsDay, UnitDayCell
 from .stats import KINDS, DimKey, Rate, Row, cells_fold, cells_live
 
 DIM_OF = {"all": "", "category": "category_id", "district": "district_id", "unit": "lead__unit_id"}
@@ -54,10 +56,20 @@ def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
 
 
-def days_touch(*, created: Iterable[dt.datetime], now: dt.datetime) -> None:
-    """Mark the submission days of changed requests dirty; call inside the changing transaction."""
+def days_touch(*, created: Iterable[dt.datetime], now: dt.datetime, request_ids: Iterable[int] = ()) -> None:
+    """Mark the submission days of changed requests dirty; call inside the changing transaction.
+
+    With `request_ids`, also the days of their lead hand-overs (the dashboard's
+    unit cells are per hand-over day): pass them whenever a change can move the
+    unit table (assignments, the resolve promise, ratings, reopening).
+    """
     today = timezone.localdate(now)
-    days = sorted({timezone.localdate(c) for c in created} - {today})
+    days = {timezone.localdate(c) for c in created}
+    ids = list(request_ids)
+    if ids:
+        assigned = Assignment.objects.filter(request_id__in=ids, role=Assignment.Role.LEAD)
+        days |= {timezone.localdate(at) for at in assigned.values_list("assigned_at", flat=True)}
+    days = sorted(days - {today})
     if not days:
         return
     StatsDay.objects.bulk_create(
@@ -78,12 +90,121 @@ def day_rebuild(*, day: dt.date, now: dt.datetime | None = None) -> None:
         folded = cells_fold(cells_live(since=since, until=until, now=now))
         StatsCell.objects.filter(day=day).delete()
         StatsCell.objects.bulk_create(_cell(day, dim_key, row) for dim_key, row in folded.items())
-        valid_until = (
-            Deadline.objects.filter(request__created_at__gte=since, request__created_at__lt=until, due_at__gte=now)
-            .open()
-            .aggregate(first=Min("due_at"))["first"]
-        )
+        UnitDayCell.objects.filter(day=day).delete()
+        scorecard = dashboard.scorecard_live(since=since, until=until, now=now)
+        UnitDayCell.objects.bulk_create(_unit_cell(day, row) for row in scorecard.values())
+        valid_until = _valid_until(since=since, until=until, now=now)
         StatsDay.objects.filter(day=day).update(built_at=now, valid_until=valid_until, dirty=False)
+
+
+def _valid_until(*, since: dt.datetime, until: dt.datetime, now: dt.datetime) -> dt.datetime | None:
+    """When the day's figures next change without a row changing, or None.
+
+    A running promise of the day's requests (or of the requests handed over
+    that day) falls due; a hand-over of the day not yet accepted nor returned
+    leaves the acceptance window (it then counts as not accepted on time).
+    """
+    window = dt.timedelta(seconds=settings.ACCEPT_WITHIN_SECONDS)
+    open_due = Deadline.objects.filter(due_at__gte=now).open()
+    candidates = [
+        open_due.filter(request__created_at__gte=since, request__created_at__lt=until).aggregate(first=Min("due_at"))[
+            "first"
+        ],
+        open_due.filter(
+            kind=Deadline.Kind.RESOLVE,
+            request__assignments__role=Assignment.Role.LEAD,
+            request__assignments__is_active=True,
+            request__assignments__assigned_at__gte=since,
+            request__assignments__assigned_at__lt=until,
+        ).aggregate(first=Min("due_at"))["first"],
+    ]
+    waiting = Assignment.objects.filter(
+        role=Assignment.Role.LEAD,
+        assigned_at__gte=max(since, now - window),
+        assigned_at__lt=until,
+        accepted_at__isnull=True,
+        returned_at__isnull=True,
+    ).aggregate(first=Min("assigned_at"))["first"]
+    if waiting is not None:
+        candidates.append(waiting + window)
+    present = [c for c in candidates if c is not None]
+    return min(present) if present else None
+
+
+def _unit_cell(day: dt.date, row: dashboard.UnitRow) -> UnitDayCell:
+    return UnitDayCell(
+        day=day,
+        unit_id=row.unit_id,
+        received=row.received,
+        accepted_ok=row.accepted_on_time.hits,
+        accepted_n=row.accepted_on_time.n,
+        returned=row.returned,
+        reopened=row.reopened,
+        solved_kept=row.solved_on_time.hits,
+        solved_missed=row.solved_on_time.n - row.solved_on_time.hits,
+        ratings=row.satisfaction.n,
+        ratings_good=row.satisfaction.hits,
+    )
+
+
+def scorecard_read(*, unit_ids: list[int], since: dt.datetime, now: dt.datetime) -> dict[int, dashboard.UnitRow]:
+    """`dashboard.scorecard_live(since, now)` for these units: fresh whole days from the cells, the rest live."""
+    out: dict[int, dashboard.UnitRow] = {}
+    whole = _whole_days(since=since, now=now)
+    ranges = [(since, now)]
+    if whole is not None:
+        first, last, stale = whole
+        fields = [f.name for f in UnitDayCell._meta.concrete_fields if f.name not in ("id", "day", "unit")]
+        for g in (
+            UnitDayCell.objects.filter(day__gte=first, day__lte=last, unit_id__in=unit_ids)
+            .exclude(day__in=stale)
+            .values("unit_id")
+            .annotate(**{f: Sum(f) for f in fields})
+            .order_by()
+        ):
+            out[g["unit_id"]] = dashboard.UnitRow(
+                unit_id=g["unit_id"],
+                name="",
+                received=g["received"],
+                accepted_on_time=Rate(g["accepted_ok"], g["accepted_n"]),
+                solved_on_time=Rate(g["solved_kept"], g["solved_kept"] + g["solved_missed"]),
+                returned=g["returned"],
+                reopened=g["reopened"],
+                satisfaction=Rate(g["ratings_good"], g["ratings"]),
+            )
+        ranges = _live_ranges(since=since, now=now, first=first, stale=stale)
+    for start, end in ranges:
+        for unit_id, row in dashboard.scorecard_live(since=start, until=end, now=now, unit_ids=unit_ids).items():
+            dashboard.scorecard_add(out.setdefault(unit_id, dashboard.UnitRow(unit_id=unit_id, name="")), row)
+    return out
+
+
+def _whole_days(*, since: dt.datetime, now: dt.datetime) -> tuple[dt.date, dt.date, list[dt.date]] | None:
+    """The whole local days inside [since, now) before today and the stale ones among them; None if none is fresh."""
+    first_start, _ = day_bounds(timezone.localdate(since))
+    first = timezone.localdate(since) + dt.timedelta(days=0 if since == first_start else 1)
+    last = timezone.localdate(now) - dt.timedelta(days=1)
+    if first > last:
+        return None
+    stale = days_stale(first=first, last=last, now=now)
+    if len(stale) == (last - first).days + 1:
+        return None
+    return first, last, stale
+
+
+def _live_ranges(
+    *, since: dt.datetime, now: dt.datetime, first: dt.date, stale: list[dt.date]
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """What the rollups do not hold: the partial first day, stale days and today, adjacent ones merged."""
+    ranges = [(since, day_bounds(first)[0]), *(day_bounds(day) for day in stale)]
+    ranges.append((day_bounds(timezone.localdate(now))[0], now))
+    merged: list[list[dt.datetime]] = []
+    for start, end in ranges:
+        if merged and merged[-1][1] == start:
+            merged[-1][1] = end
+        elif start < end:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
 
 
 def _cell(day: dt.date, dim_key: DimKey, row: Row) -> StatsCell:

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dispatch import rollups, stats
+from dispatch import dashboard, rollups, stats
 from dispatch.access import CITIZEN
 from dispatch.deadlines import deadlines_sweep
 from dispatch.models import StatsDay
@@ -62,11 +62,15 @@ def _walk(req, target: str, step: int, rating: str | None, staff, unit, stop: dt
             transition_apply(request_id=req.pk, action=action, actor=actor, now=at, **extra)
 
 
-def _assert_equal(now: dt.datetime, *, rebuild: bool) -> None:
+def _assert_equal(now: dt.datetime, *, rebuild: bool, users=()) -> None:  # noqa: ANN001
     if rebuild:  # as beat does; without it, stale days are counted live
         rollups.days_refresh(first=(NOW - dt.timedelta(days=40)).date(), last=now.date(), now=now)
     for days in (7, 30):
         assert stats.figures_compute(days=days, now=now) == stats.figures_from_rows(days=days, now=now)
+        # The dashboard's unit table, in each role's scope (a handler sees only their unit).
+        for user in users:
+            got = dashboard.units_scorecard(user=user, days=days, now=now)
+            assert got == dashboard.units_scorecard_from_rows(user=user, days=days, now=now)
 
 
 @pytest.mark.django_db
@@ -91,8 +95,9 @@ def test_figures_from_rollups_equal_figures_from_rows(staff, requests, later):
         made.append(req)
     for hours in (200, 100, 30, 5, 0):
         deadlines_sweep(now=NOW - dt.timedelta(hours=hours))
-    _assert_equal(NOW, rebuild=False)  # nothing rolled up yet: all live
-    _assert_equal(NOW, rebuild=True)
+    users = (staff.supervisor, staff.handler_a)
+    _assert_equal(NOW, rebuild=False, users=users)  # nothing rolled up yet: all live
+    _assert_equal(NOW, rebuild=True, users=users)
     # The rollups are built now: changes to requests of past days mark their day dirty.
     at = NOW + dt.timedelta(minutes=5)
     for index in later:
@@ -104,11 +109,12 @@ def test_figures_from_rollups_equal_figures_from_rows(staff, requests, later):
         ):
             with contextlib.suppress(TransitionError):
                 transition_apply(request_id=req.pk, action=action, actor=actor, now=at, **extra)
-    _assert_equal(at + dt.timedelta(minutes=1), rebuild=False)  # dirty days counted live
-    _assert_equal(at + dt.timedelta(minutes=1), rebuild=True)
-    # Later still, running promises of rolled-up days fall due without a sweep.
-    _assert_equal(NOW + dt.timedelta(hours=30), rebuild=False)
-    _assert_equal(NOW + dt.timedelta(hours=30), rebuild=True)
+    _assert_equal(at + dt.timedelta(minutes=1), rebuild=False, users=users)  # dirty days counted live
+    _assert_equal(at + dt.timedelta(minutes=1), rebuild=True, users=users)
+    # Later still, running promises of rolled-up days fall due and hand-overs leave the
+    # acceptance window, without a row changing.
+    _assert_equal(NOW + dt.timedelta(hours=30), rebuild=False, users=users)
+    _assert_equal(NOW + dt.timedelta(hours=30), rebuild=True, users=users)
 
 
 @pytest.mark.django_db

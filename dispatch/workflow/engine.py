@@ -145,5 +145,5 @@ def transition_apply(
             webhooks_enqueue_for_event(event=event)
             notifications.notifications_for_event(event=event)
             # Last, so the day's rollup row is locked only until the commit that follows.
-            rollups.days_touch(created=[help_request.created_at], now=now)
+            rollups.days_touch(created=[help_request.created_at], request_ids=[help_request.pk], now=now)
     return help_request
