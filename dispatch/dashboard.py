@@ -74,16 +74,22 @@ COLUMNS = {
 RATE_COLUMNS = ("accepted_on_time", "solved_on_time", "satisfaction")
 
 
-def _lead_in_period(prefix: str, since: dt.datetime, until: dt.datetime) -> FilteredRelation:
+Ranges = list[tuple[dt.datetime, dt.datetime]]
+
+
+def _in_ranges(field: str, ranges: Ranges) -> Q:
+    """`field` falls in one of the half-open [start, end) ranges (at least one)."""
+    q = Q()
+    for start, end in ranges:
+        q |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
+    return q
+
+
+def _lead_in_period(prefix: str, ranges: Ranges) -> FilteredRelation:
     return FilteredRelation(
         f"{prefix}assignments",
         condition=AssignmentQuerySet.active_lead_q(f"{prefix}assignments__")
-        & Q(
-            **{
-                f"{prefix}assignments__assigned_at__gte": since,
-                f"{prefix}assignments__assigned_at__lt": until,
-            }
-        ),
+        & _in_ranges(f"{prefix}assignments__assigned_at", ranges),
     )
 
 
@@ -116,7 +122,7 @@ def units_scorecard_from_rows(
         user=user,
         now=now,
         order=order,
-        counts=lambda ids: scorecard_live(unit_ids=ids, since=since, until=now, now=now),
+        counts=lambda ids: scorecard_live(unit_ids=ids, ranges=[(since, now)], now=now),
     )
 
 
@@ -145,20 +151,20 @@ def _scorecard(*, user: User | AnonymousUser, now: dt.datetime, order: str, coun
     return units_sort(rows=list(rows.values()), order=order)
 
 
-def scorecard_live(
-    *, since: dt.datetime, until: dt.datetime, now: dt.datetime, unit_ids: list[int] | None = None
-) -> dict[int, UnitRow]:
-    """The period-bound columns for the lead hand-overs made in [since, until), as of `now`, per unit.
+def scorecard_live(*, ranges: Ranges, now: dt.datetime, unit_ids: list[int] | None = None) -> dict[int, UnitRow]:
+    """The period-bound columns for the lead hand-overs made in the [start, end) `ranges`, as of `now`, per unit.
 
-    Three aggregates; `unit_ids=None` counts every unit (the rollups' rebuild).
+    Three aggregates, however many ranges; `unit_ids=None` counts every unit (the rollups' rebuild).
     """
+    if not ranges:
+        return {}
     window = dt.timedelta(seconds=settings.ACCEPT_WITHIN_SECONDS)
     out: dict[int, UnitRow] = {}
 
     def row(unit_id: int) -> UnitRow:
         return out.setdefault(unit_id, UnitRow(unit_id=unit_id, name=""))
 
-    leads = Assignment.objects.filter(role=Assignment.Role.LEAD, assigned_at__gte=since, assigned_at__lt=until)
+    leads = Assignment.objects.filter(_in_ranges("assigned_at", ranges), role=Assignment.Role.LEAD)
     if unit_ids is not None:
         leads = leads.filter(unit_id__in=unit_ids)
     for g in (
@@ -180,9 +186,7 @@ def scorecard_live(
         r.received, r.returned, r.reopened = g["received"], g["returned"], g["reopened"]
         r.accepted_on_time = Rate(g["accepted_ok"], g["accepted_n"])
 
-    deadlines = Deadline.objects.filter(kind=Deadline.Kind.RESOLVE).annotate(
-        lead=_lead_in_period("request__", since, until)
-    )
+    deadlines = Deadline.objects.filter(kind=Deadline.Kind.RESOLVE).annotate(lead=_lead_in_period("request__", ranges))
     deadlines = (
         deadlines.filter(lead__unit_id__in=unit_ids)
         if unit_ids is not None
@@ -198,7 +202,7 @@ def scorecard_live(
     ):
         row(g["lead__unit_id"]).solved_on_time = Rate(g["kept"], g["kept"] + g["missed"])
 
-    ratings = Feedback.objects.annotate(lead=_lead_in_period("request__", since, until))
+    ratings = Feedback.objects.annotate(lead=_lead_in_period("request__", ranges))
     ratings = (
         ratings.filter(lead__unit_id__in=unit_ids)
         if unit_ids is not None
@@ -254,7 +258,6 @@ def requests_late_now(
 ) -> list[WithAnnotations[HelpRequest, LateRow]]:
     """Open requests with a promise past due, most late first, within the user's scope (at most 100)."""
     now = now or timezone.now()
-    overdue = Deadline.objects.filter(request=OuterRef("pk")).overdue(now).order_by("due_at")
     qs = access.requests_visible(scope=access.scope_of(user)).filter(state__in=OPEN_STATES)
     qs = selectors.requests_late(queryset=qs, now=now)
     # cast: annotate() types its columns Any, and overdue_label is set below.
@@ -262,15 +265,17 @@ def requests_late_now(
         "list[WithAnnotations[HelpRequest, LateRow]]",
         list(
             qs.annotate(
-                overdue_since=Subquery(overdue.values("due_at")[:1]),
-                overdue_kind=Subquery(overdue.values("kind")[:1]),
+                # The earliest running promise, past due here, is the earliest overdue one:
+                # the clock columns (requests_app.clock), so this is a scan of req_active_due_idx.
+                overdue_since=F("next_due_at"),
+                overdue_kind=F("next_due_kind"),
                 lead_unit_name=Subquery(
                     Assignment.objects.filter(request=OuterRef("pk")).active_lead().values("unit__name")[:1]
                 ),
             )
             .select_related("category", "district")
             .only("ticket_number", "title", "state", "created_at", "category__name", "district__name")
-            .order_by("overdue_since", "pk")[:LATE_LIST_LIMIT]
+            .order_by("next_due_at", "pk")[:LATE_LIST_LIMIT]
         ),
     )
     for req in late:

@@ -91,7 +91,7 @@ def day_rebuild(*, day: dt.date, now: dt.datetime | None = None) -> None:
         StatsCell.objects.filter(day=day).delete()
         StatsCell.objects.bulk_create(_cell(day, dim_key, row) for dim_key, row in folded.items())
         UnitDayCell.objects.filter(day=day).delete()
-        scorecard = dashboard.scorecard_live(since=since, until=until, now=now)
+        scorecard = dashboard.scorecard_live(ranges=[(since, until)], now=now)
         UnitDayCell.objects.bulk_create(_unit_cell(day, row) for row in scorecard.values())
         valid_until = _valid_until(since=since, until=until, now=now)
         StatsDay.objects.filter(day=day).update(built_at=now, valid_until=valid_until, dirty=False)
@@ -173,9 +173,8 @@ def scorecard_read(*, unit_ids: list[int], since: dt.datetime, now: dt.datetime)
                 satisfaction=Rate(g["ratings_good"], g["ratings"]),
             )
         ranges = _live_ranges(since=since, now=now, first=first, stale=stale)
-    for start, end in ranges:
-        for unit_id, row in dashboard.scorecard_live(since=start, until=end, now=now, unit_ids=unit_ids).items():
-            dashboard.scorecard_add(out.setdefault(unit_id, dashboard.UnitRow(unit_id=unit_id, name="")), row)
+    for unit_id, row in dashboard.scorecard_live(ranges=ranges, now=now, unit_ids=unit_ids).items():
+        dashboard.scorecard_add(out.setdefault(unit_id, dashboard.UnitRow(unit_id=unit_id, name="")), row)
     return out
 
 
