@@ -36,8 +36,31 @@ os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage
 os.environ["CELERY_BROKER_URL"] = "memory://"
 
 BASE = "/admin/requests_app/helprequest/"
-# list_display positions of the sortable columns (HelpRequestAdmin.sortable_by).
-SORTS = {"ticket": 1, "state": 3, "time left": 5, "district": 7, "category": 8, "urgent": 9, "created": 10}
+# The sortable columns (HelpRequestAdmin.sortable_by); `?o=` takes their list_display position,
+# which differs by role (the action checkbox comes first only for roles with bulk actions).
+SORTS = {
+    "ticket": "ticket_number",
+    "state": "state",
+    "time left": "time_left",
+    "district": "district_shown",
+    "category": "category_shown",
+    "urgent": "is_urgent",
+    "created": "created_at",
+}
+
+
+def columns_of(user) -> list[str]:  # noqa: ANN001
+    """The changelist's list_display for `user`, built as ModelAdmin.get_changelist_instance builds it."""
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from requests_app.models import HelpRequest
+
+    request = RequestFactory().get(BASE)
+    request.user = user
+    model_admin = admin.site._registry[HelpRequest]
+    columns = list(model_admin.get_list_display(request))
+    return ["action_checkbox", *columns] if model_admin.get_actions(request) else columns
 
 
 def users_ensure():
@@ -68,10 +91,11 @@ def samples(unit_id: int):
     return assignment.request
 
 
-def pages(unit_id: int, req) -> list[tuple[str, str, str]]:  # noqa: ANN001
+def pages(unit_id: int, req, columns: list[str]) -> list[tuple[str, str, str]]:  # noqa: ANN001
     """(group, label, url) of every staff page measured."""
     out = [("changelist", "as it opens", BASE), ("changelist", "page 20", BASE + "?p=20")]
-    for label, column in SORTS.items():
+    for label, name in SORTS.items():
+        column = columns.index(name)
         out.append(("sort", f"{label} ↑", BASE + f"?o={column}"))
         out.append(("sort", f"{label} ↓", BASE + f"?o=-{column}"))
     filters = {
@@ -85,7 +109,7 @@ def pages(unit_id: int, req) -> list[tuple[str, str, str]]:  # noqa: ANN001
         "tag 难": "tag=nan",
         "district": "district__id__exact=1",
         "late": "late=1",
-        "late + time left ↑": "late=1&o=5",
+        "late + time left ↑": f"late=1&o={columns.index('time_left')}",
     }
     out += [("filter", label, BASE + "?" + query) for label, query in filters.items()]
     out += [
@@ -172,7 +196,7 @@ def main() -> None:
     for role in args.roles.split(","):
         client = Client()
         client.force_login(users[role])
-        for group, label, url in pages(unit.pk, req):
+        for group, label, url in pages(unit.pk, req, columns_of(users[role])):
             if args.only and group != args.only:
                 continue
             measured = measure(client, url, args.repeat, cold="cold" in label)

@@ -34,7 +34,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.admin_tools import CappedCountPaginator, duration_text
+from helpdesk.admin_tools import CappedCountPaginator, SortableByChangeList, duration_text
 from helpdesk.clientip import client_ip
 from requests_app.crypto import keyed_hash
 from requests_app.models import Deadline, HelpRequest, State
@@ -133,6 +133,9 @@ class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
     list_select_related = ("category", "district")
     list_per_page = 50
     show_full_result_count = False
+
+    def get_changelist(self, request: HttpRequest, **kwargs):  # noqa: ANN003, ANN201
+        return SortableByChangeList
     paginator = CappedCountPaginator
     # Facet counts are one COUNT per filter choice over the whole visible table
     # on every page view: never at this scale ("显示计数" is not offered).

@@ -218,3 +218,22 @@ def test_timeline_is_newest_first(client, staff, make_request):
     client.force_login(staff.supervisor)
     html = client.get(_change(req)).content.decode()
     assert html.index("最新的记录") < html.index("市民提交求助")
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "supervisor"])
+def test_changelist_never_sorts_by_a_column_that_is_not_sortable(client, staff, make_request, role):
+    """A hand-made `?o=` on the title column keeps the default order (no full-table sort by free text)."""
+    older = make_request(State.SUBMITTED, title="A 最早的标题")
+    newer = make_request(State.SUBMITTED, title="Z 最新的标题")
+    client.force_login(getattr(staff, role))
+    url = "/admin/requests_app/helprequest/"
+    columns = client.get(url).context["cl"].list_display
+    response = client.get(url, {"o": str(list(columns).index("title"))})
+    assert response.status_code == 200
+    cl = response.context["cl"]
+    assert "title" not in cl.get_ordering_field_columns().values()
+    ids = [r.pk for r in cl.result_list]
+    assert ids.index(newer.pk) < ids.index(older.pk)  # newest first, not by title
+    # A sortable column still sorts.
+    sorted_by_ticket = client.get(url, {"o": str(list(columns).index("ticket_number"))}).context["cl"]
+    assert [r.pk for r in sorted_by_ticket.result_list][:2] == [older.pk, newer.pk]
