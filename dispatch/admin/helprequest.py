@@ -136,6 +136,7 @@ class HelpRequestAdmin(DashboardAdminMixin, admin.ModelAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs):  # noqa: ANN003, ANN201
         return SortableByChangeList
+
     paginator = CappedCountPaginator
     # Facet counts are one COUNT per filter choice over the whole visible table
     # on every page view: never at this scale ("显示计数" is not offered).
