@@ -1,22 +1,21 @@
-"""Time the staff changelists on a million requests (run by hand, not a test).
+"""Time every staff page at scale, as each role: p50/p95 over repeated requests (run by hand, not a test).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/yibang_bench_million \
-        .venv/bin/python bench/admin_million.py [--repeat 5] [--explain]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/yibang_million SECRET_KEY=bench-only \\
+        .venv/bin/python bench/admin_million.py [--repeat 20] [--only changelist] [--explain] [--markdown]
 
-Needs a database made by bench/seed_million.py and migrated. Seeding creates
-no dispatch assignments, so the first run adds them (SQL, once): an active
-lead assignment to one of the units for every request past hand-over (about
-900k), and an assisting unit for one in ten of those. It also creates two
-staff users (idempotent): `bench_dispatcher` (平台交办员, sees everything) and
-`bench_handler` (承办人, member of one unit: sees about 1/28 of the requests).
+Needs a database made by bench/seed_million.py (then `manage.py migrate` and
+`manage.py rollups_rebuild` if the seeder ran before them). Creates three
+staff users once: `bench_dispatcher` (平台交办员), `bench_supervisor` (督办员)
+and `bench_handler` (承办人 of the first unit: a 28th of the requests).
 
-Then, for each user and each changelist URL (no filter, state, unit, late,
-urgent, tag, ordering by the clock column, search by ticket number and by
-phone), it GETs the page through Django's test client (full middleware,
-templates, DEBUG off) and prints the median wall time, the number of SQL
-queries and the slowest query. With --explain it prints EXPLAIN (ANALYZE,
-BUFFERS) of each page's slowest query. Query counts must not depend on the
-table's size (dispatch/tests/test_admin.py pins them on a small table).
+Pages, through Django's test client (full middleware, templates, DEBUG off):
+the request changelist as it opens, sorted by each sortable column both
+ways, with each filter, page 20, searched by ticket number and by phone; a
+change page; the 督办 queue; the outbox; the dashboard for 7/30/365 days;
+/stats/ for 7/30/365 days with the cache emptied before every request (cold)
+and warm. Each is requested once to warm up, then `--repeat` times; prints
+p50/p95 ms, the query count and the slowest query (`--explain` adds its
+EXPLAIN (ANALYZE, BUFFERS)). A page a role may not open (403/404) is skipped.
 """
 
 from __future__ import annotations
@@ -31,50 +30,37 @@ from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
-# Use the SECRET_KEY the database was migrated with: requests_app 0003 encrypts
-# and hashes the seeded phones with keys derived from it.
-os.environ.setdefault("SECRET_KEY", "bench-only")
+os.environ.setdefault("SECRET_KEY", "bench-only")  # the key the seeder encrypted with
 os.environ["DEBUG"] = "0"
 os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
 os.environ["CELERY_BROKER_URL"] = "memory://"
 
-PAST_HAND_OVER = ("handed_over", "accepted", "reopened", "resolved", "closed")
+BASE = "/admin/requests_app/helprequest/"
+# The sortable columns (HelpRequestAdmin.sortable_by); `?o=` takes their list_display position,
+# which differs by role (the action checkbox comes first only for roles with bulk actions).
+SORTS = {
+    "ticket": "ticket_number",
+    "state": "state",
+    "time left": "time_left",
+    "district": "district_shown",
+    "category": "category_shown",
+    "urgent": "is_urgent",
+    "created": "created_at",
+}
 
 
-def assignments_ensure() -> None:
-    from django.db import connection
+def columns_of(user) -> list[str]:
+    """The changelist's list_display for `user`, built as ModelAdmin.get_changelist_instance builds it."""
+    from django.contrib import admin
+    from django.test import RequestFactory
 
-    with connection.cursor() as cur:
-        cur.execute("SELECT EXISTS (SELECT 1 FROM dispatch_assignment)")
-        if cur.fetchone()[0]:
-            return
-        started = time.perf_counter()
-        cur.execute("SELECT array_agg(id ORDER BY id) FROM dispatch_unit")
-        units = cur.fetchone()[0]
-        cur.execute(
-            """
-            INSERT INTO dispatch_assignment
-              (request_id, unit_id, role, instructions, assigned_at, is_active, return_reason)
-            SELECT r.id, (%s::bigint[])[1 + r.id %% %s], 'lead', '', r.created_at + interval '20 minutes', true, ''
-            FROM requests_app_helprequest r WHERE r.state = ANY(%s)
-            """,
-            [units, len(units), list(PAST_HAND_OVER)],
-        )
-        leads = cur.rowcount
-        cur.execute(
-            """
-            INSERT INTO dispatch_assignment
-              (request_id, unit_id, role, instructions, assigned_at, is_active, return_reason)
-            SELECT r.id, (%s::bigint[])[1 + (r.id / 7) %% %s], 'assist', '', r.created_at + interval '20 minutes',
-                   true, ''
-            FROM requests_app_helprequest r
-            WHERE r.state = ANY(%s) AND r.id %% 10 = 0 AND (r.id / 7) %% %s <> r.id %% %s
-            """,
-            [units, len(units), list(PAST_HAND_OVER), len(units), len(units)],
-        )
-        assists = cur.rowcount
-        cur.execute("ANALYZE dispatch_assignment")
-        print(f"added {leads:,} lead and {assists:,} assisting assignments in {time.perf_counter() - started:.1f}s")
+    from requests_app.models import HelpRequest
+
+    request = RequestFactory().get(BASE)
+    request.user = user
+    model_admin = admin.site._registry[HelpRequest]
+    columns = list(model_admin.get_list_display(request))
+    return ["action_checkbox", *columns] if model_admin.get_actions(request) else columns
 
 
 def users_ensure():
@@ -85,50 +71,109 @@ def users_ensure():
 
     groups = roles.roles_ensure()
     User = get_user_model()
-    dispatcher, _ = User.objects.get_or_create(username="bench_dispatcher", defaults={"is_staff": True})
-    dispatcher.groups.add(groups[roles.DISPATCHER])
-    handler, _ = User.objects.get_or_create(username="bench_handler", defaults={"is_staff": True})
-    handler.groups.add(groups[roles.HANDLER])
+    made = {}
+    for name, role in (("dispatcher", roles.DISPATCHER), ("supervisor", roles.SUPERVISOR), ("handler", roles.HANDLER)):
+        user, _ = User.objects.get_or_create(username=f"bench_{name}", defaults={"is_staff": True})
+        user.groups.add(groups[role])
+        made[name] = user
     unit = Unit.objects.order_by("id").first()
-    UnitMembership.objects.get_or_create(unit=unit, user=handler)
-    return dispatcher, handler, unit
+    UnitMembership.objects.get_or_create(unit=unit, user=made["handler"])
+    return made, unit
 
 
-def samples(unit_id: int) -> tuple[str, str]:
-    """A ticket number and a phone to search for, taken from the handler's unit (so both users find it)."""
+def samples(unit_id: int):
+    """A request of the handler's unit (so every role finds it): its id, ticket number and phone."""
     from dispatch.models import Assignment
 
-    assignment = Assignment.objects.filter(unit_id=unit_id, is_active=True).select_related("request").last()
-    return assignment.request.ticket_number, assignment.request.phone
+    assignment = (
+        Assignment.objects.filter(unit_id=unit_id, is_active=True, role="lead").select_related("request").last()
+    )
+    return assignment.request
 
 
-def measure(client, url: str, repeat: int) -> tuple[float, int, float, str] | None:
+def pages(unit_id: int, req, columns: list[str]) -> list[tuple[str, str, str]]:
+    """(group, label, url) of every staff page measured."""
+    out = [("changelist", "as it opens", BASE), ("changelist", "page 20", BASE + "?p=20")]
+    for label, name in SORTS.items():
+        column = columns.index(name)
+        out.append(("sort", f"{label} ↑", BASE + f"?o={column}"))
+        out.append(("sort", f"{label} ↓", BASE + f"?o=-{column}"))
+    filters = {
+        "state=submitted": "state__exact=submitted",
+        "state=accepted": "state__exact=accepted",
+        "state=closed": "state__exact=closed",
+        "unit": f"unit={unit_id}",
+        "category": "category__id__exact=1",
+        "request type": "request_type__exact=complaint",
+        "urgent": "is_urgent__exact=1",
+        "tag 难": "tag=nan",
+        "district": "district__id__exact=1",
+        "late": "late=1",
+        "late + time left ↑": f"late=1&o={columns.index('time_left')}",
+    }
+    out += [("filter", label, BASE + "?" + query) for label, query in filters.items()]
+    out += [
+        ("search", "ticket number", BASE + f"?q={req.ticket_number}"),
+        ("search", "phone", BASE + f"?q={req.phone}"),
+        ("change", "change page", BASE + f"{req.pk}/change/"),
+        ("queue", "督办 queue", "/admin/dispatch/laterequest/"),
+        ("queue", "督办 queue page 5", "/admin/dispatch/laterequest/?p=5"),
+        ("outbox", "outbox", "/admin/dispatch/notification/"),
+        ("outbox", "outbox failed", "/admin/dispatch/notification/?state__exact=failed"),
+    ]
+    out += [("dashboard", f"dashboard {d} d", BASE + f"dashboard/?days={d}") for d in (7, 30, 365)]
+    out += [("stats", f"/stats/ {d} d cold", f"/stats/?days={d}") for d in (7, 30, 365)]
+    out += [("stats", f"/stats/ {d} d warm", f"/stats/?days={d}") for d in (7, 30, 365)]
+    return out
+
+
+def cache_empty() -> None:
+    from django.core.cache import cache
+
+    from dispatch.stats import CACHE_KEY, PERIODS
+    from requests_app.selectors import TOTALS_CACHE_KEY
+
+    cache.delete_many([CACHE_KEY.format(days=d) for d in PERIODS] + [TOTALS_CACHE_KEY])
+
+
+def measure(client, url: str, repeat: int, cold: bool):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    response = client.get(url)  # warm-up (and a check)
-    if response.status_code == 403:
+    if cold:
+        cache_empty()
+    response = client.get(url)
+    if response.status_code in (403, 404, 302):
         return None
     assert response.status_code == 200, (url, response.status_code)
     times = []
     for _ in range(repeat):
+        if cold:
+            cache_empty()
         started = time.perf_counter()
         client.get(url)
-        times.append(time.perf_counter() - started)
+        times.append(1000 * (time.perf_counter() - started))
+    if cold:
+        cache_empty()
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
-    slowest = max(ctx.captured_queries, key=lambda q: float(q["time"]))
-    return 1000 * statistics.median(times), len(ctx.captured_queries), 1000 * float(slowest["time"]), slowest["sql"]
+    slowest = max(ctx.captured_queries, key=lambda q: float(q["time"]), default={"time": 0, "sql": ""})
+    times.sort()
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    return statistics.median(times), p95, len(ctx.captured_queries), 1000 * float(slowest["time"]), slowest["sql"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--only", default="", help="a page group: changelist, sort, filter, search, change, ...")
+    parser.add_argument("--roles", default="dispatcher,supervisor,handler")
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table too")
     args = parser.parse_args()
     name = urlparse(os.environ.get("DATABASE_URL", "")).path.lstrip("/")
-    if "bench" not in name:
-        raise SystemExit("point DATABASE_URL at a bench database (its name must contain 'bench')")
+    if not any(word in name for word in ("bench", "million", "1m", "5m")):
+        raise SystemExit("point DATABASE_URL at a bench database (bench / million / 1m / 5m in its name)")
 
     import django
 
@@ -138,43 +183,36 @@ def main() -> None:
 
     from requests_app.models import HelpRequest
 
-    assignments_ensure()
-    dispatcher, handler, unit = users_ensure()
-    ticket, phone = samples(unit.pk)
-    total = HelpRequest.objects.count()
-    print(f"{total:,} requests; handler's unit: {unit} (id {unit.pk}); search samples {ticket} / {phone[:3]}****")
+    users, unit = users_ensure()
+    req = samples(unit.pk)
+    with connection.cursor() as cursor:  # the planner's estimate: no full count at this size
+        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'requests_app_helprequest'")
+        total = cursor.fetchone()[0]
+    print(f"~{total:,} requests; handler's unit {unit} (id {unit.pk}); sample {req.ticket_number}")
+    assert HelpRequest.objects.filter(pk=req.pk).exists()
 
-    base = "/admin/requests_app/helprequest/"
-    pages = [
-        ("no filter", base),
-        ("state=accepted", base + "?state__exact=accepted"),
-        ("state=submitted", base + "?state__exact=submitted"),
-        ("unit", base + f"?unit={unit.pk}"),
-        ("late", base + "?late=1"),
-        ("late + state=accepted", base + "?late=1&state__exact=accepted"),
-        ("urgent", base + "?is_urgent__exact=1"),
-        ("tag 难", base + "?tag=nan"),
-        ("order by clock", base + "?o=5"),
-        ("page 20", base + "?p=20"),
-        ("search ticket", base + f"?q={ticket}"),
-        ("search phone", base + f"?q={phone}"),
-        ("督办 queue", "/admin/dispatch/laterequest/"),
-    ]
-    print(f"{'user':<11}{'page':<24}{'ms (median)':>12}{'queries':>9}{'slowest ms':>12}")
-    for user in (dispatcher, handler):
+    rows = []
+    print(f"{'role':<11}{'page':<26}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}{'slowest':>9}")
+    for role in args.roles.split(","):
         client = Client()
-        client.force_login(user)
-        for label, url in pages:
-            measured = measure(client, url, args.repeat)
-            if measured is None:
-                print(f"{user.username.removeprefix('bench_'):<11}{label:<24}{'(not allowed)':>12}")
+        client.force_login(users[role])
+        for group, label, url in pages(unit.pk, req, columns_of(users[role])):
+            if args.only and group != args.only:
                 continue
-            ms, queries, slowest_ms, sql = measured
-            print(f"{user.username.removeprefix('bench_'):<11}{label:<24}{ms:>12.1f}{queries:>9}{slowest_ms:>12.1f}")
-            if args.explain:
+            measured = measure(client, url, args.repeat, cold="cold" in label)
+            if measured is None:
+                continue
+            p50, p95, queries, slowest_ms, sql = measured
+            rows.append((role, group, label, p50, p95, queries))
+            print(f"{role:<11}{label:<26}{p50:>9.1f}{p95:>9.1f}{queries:>9}{slowest_ms:>9.1f}", flush=True)
+            if args.explain and sql:
                 with connection.cursor() as cur:
                     cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
                     print("    " + "\n    ".join(row[0] for row in cur.fetchall()))
+    if args.markdown:
+        print("\n| role | page | p50 ms | p95 ms | queries |\n|---|---|---:|---:|---:|")
+        for role, _group, label, p50, p95, queries in rows:
+            print(f"| {role} | {label} | {p50:.0f} | {p95:.0f} | {queries} |")
 
 
 if __name__ == "__main__":

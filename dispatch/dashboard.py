@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -75,37 +75,101 @@ COLUMNS = {
 RATE_COLUMNS = ("accepted_on_time", "solved_on_time", "satisfaction")
 
 
-def _lead_in_period(prefix: str, since: dt.datetime, until: dt.datetime) -> FilteredRelation:
+Ranges = list[tuple[dt.datetime, dt.datetime]]
+
+
+def _in_ranges(field: str, ranges: Ranges) -> Q:
+    """`field` falls in one of the half-open [start, end) ranges (at least one)."""
+    q = Q()
+    for start, end in ranges:
+        q |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
+    return q
+
+
+def _lead_in_period(prefix: str, ranges: Ranges) -> FilteredRelation:
     return FilteredRelation(
         f"{prefix}assignments",
         condition=AssignmentQuerySet.active_lead_q(f"{prefix}assignments__")
-        & Q(
-            **{
-                f"{prefix}assignments__assigned_at__gte": since,
-                f"{prefix}assignments__assigned_at__lt": until,
-            }
-        ),
+        & _in_ranges(f"{prefix}assignments__assigned_at", ranges),
     )
 
 
 def units_scorecard(
     *, user: User | AnonymousUser, days: int, now: dt.datetime | None = None, order: str = "solved_on_time"
 ) -> list[UnitRow]:
-    """The per-unit table for the last `days` days, sorted by `order` (prefix "-" for ascending)."""
+    """The per-unit table for the last `days` days, sorted by `order` (prefix "-" for ascending).
+
+    Whole past days come from the daily rollups (`rollups.scorecard_read`), the
+    rest live from the rows; equal to `units_scorecard_from_rows`.
+    """
+    from . import rollups
+
+    now = now or timezone.now()
+    return _scorecard(
+        user=user,
+        now=now,
+        order=order,
+        counts=lambda ids: rollups.scorecard_read(unit_ids=ids, since=now - dt.timedelta(days=days), now=now),
+    )
+
+
+def units_scorecard_from_rows(
+    *, user: User | AnonymousUser, days: int, now: dt.datetime | None = None, order: str = "solved_on_time"
+) -> list[UnitRow]:
+    """The definition of `units_scorecard`: every count aggregated from the rows (tests compare the two)."""
     now = now or timezone.now()
     since = now - dt.timedelta(days=days)
+    return _scorecard(
+        user=user,
+        now=now,
+        order=order,
+        counts=lambda ids: scorecard_live(unit_ids=ids, ranges=[(since, now)], now=now),
+    )
+
+
+def _scorecard(*, user: User | AnonymousUser, now: dt.datetime, order: str, counts) -> list[UnitRow]:
     units = access.units_visible(scope=access.scope_of(user))
     rows = {u.pk: UnitRow(unit_id=u.pk, name=u.name) for u in units.order_by("kind", "order", "id")}
     if not rows:
         return []
-    unit_ids = list(rows)
-    window = dt.timedelta(seconds=settings.ACCEPT_WITHIN_SECONDS)
-
-    for g in (
-        Assignment.objects.filter(
-            role=Assignment.Role.LEAD, assigned_at__gte=since, assigned_at__lt=now, unit_id__in=unit_ids
+    for unit_id, got in counts(list(rows)).items():
+        row = rows[unit_id]
+        row.received, row.returned, row.reopened = got.received, got.returned, got.reopened
+        row.accepted_on_time, row.solved_on_time, row.satisfaction = (
+            got.accepted_on_time,
+            got.solved_on_time,
+            got.satisfaction,
         )
+    # "A running promise past due" is the request's clock column (requests_app.clock); not period-bound.
+    for g in (
+        Assignment.objects.active_lead()
+        .filter(unit_id__in=list(rows), request__state__in=OPEN_STATES, request__next_due_at__lt=now)
         .values("unit_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        rows[g["unit_id"]].late_now = g["n"]
+    return units_sort(rows=list(rows.values()), order=order)
+
+
+def scorecard_live(*, ranges: Ranges, now: dt.datetime, unit_ids: list[int] | None = None) -> dict[int, UnitRow]:
+    """The period-bound columns for the lead hand-overs made in the [start, end) `ranges`, as of `now`, per unit.
+
+    Three aggregates, however many ranges; `unit_ids=None` counts every unit (the rollups' rebuild).
+    """
+    if not ranges:
+        return {}
+    window = dt.timedelta(seconds=settings.ACCEPT_WITHIN_SECONDS)
+    out: dict[int, UnitRow] = {}
+
+    def row(unit_id: int) -> UnitRow:
+        return out.setdefault(unit_id, UnitRow(unit_id=unit_id, name=""))
+
+    leads = Assignment.objects.filter(_in_ranges("assigned_at", ranges), role=Assignment.Role.LEAD)
+    if unit_ids is not None:
+        leads = leads.filter(unit_id__in=unit_ids)
+    for g in (
+        leads.values("unit_id")
         .annotate(
             received=Count("id"),
             accepted_ok=Count("id", filter=Q(accepted_at__lte=F("assigned_at") + window)),
@@ -119,44 +183,49 @@ def units_scorecard(
         )
         .order_by()
     ):
-        row = rows[g["unit_id"]]
-        row.received, row.returned, row.reopened = g["received"], g["returned"], g["reopened"]
-        row.accepted_on_time = Rate(g["accepted_ok"], g["accepted_n"])
+        r = row(g["unit_id"])
+        r.received, r.returned, r.reopened = g["received"], g["returned"], g["reopened"]
+        r.accepted_on_time = Rate(g["accepted_ok"], g["accepted_n"])
 
+    deadlines = Deadline.objects.filter(kind=Deadline.Kind.RESOLVE).annotate(lead=_lead_in_period("request__", ranges))
+    deadlines = (
+        deadlines.filter(lead__unit_id__in=unit_ids)
+        if unit_ids is not None
+        else deadlines.filter(lead__unit_id__isnull=False)
+    )
     for g in (
-        Deadline.objects.filter(kind=Deadline.Kind.RESOLVE)
-        .annotate(lead=_lead_in_period("request__", since, now))
-        .filter(lead__unit_id__in=unit_ids)
-        .values("lead__unit_id")
+        deadlines.values("lead__unit_id")
         .annotate(
             kept=Count("id", filter=DeadlineQuerySet.KEPT),
             missed=Count("id", filter=DeadlineQuerySet.missed_q(now)),
         )
         .order_by()
     ):
-        rows[g["lead__unit_id"]].solved_on_time = Rate(g["kept"], g["kept"] + g["missed"])
+        row(g["lead__unit_id"]).solved_on_time = Rate(g["kept"], g["kept"] + g["missed"])
 
+    ratings = Feedback.objects.annotate(lead=_lead_in_period("request__", ranges))
+    ratings = (
+        ratings.filter(lead__unit_id__in=unit_ids)
+        if unit_ids is not None
+        else ratings.filter(lead__unit_id__isnull=False)
+    )
     for g in (
-        Feedback.objects.annotate(lead=_lead_in_period("request__", since, now))
-        .filter(lead__unit_id__in=unit_ids)
-        .values("lead__unit_id")
+        ratings.values("lead__unit_id")
         .annotate(n=Count("id"), good=Count("id", filter=Q(rating__in=SATISFIED)))
         .order_by()
     ):
-        rows[g["lead__unit_id"]].satisfaction = Rate(g["good"], g["n"])
+        row(g["lead__unit_id"]).satisfaction = Rate(g["good"], g["n"])
+    return out
 
-    late = Deadline.objects.filter(request=OuterRef("request_id")).overdue(now)
-    for g in (
-        Assignment.objects.active_lead()
-        .filter(unit_id__in=unit_ids, request__state__in=OPEN_STATES)
-        .filter(Exists(late))
-        .values("unit_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        rows[g["unit_id"]].late_now = g["n"]
 
-    return units_sort(rows=list(rows.values()), order=order)
+def scorecard_add(target: UnitRow, other: UnitRow) -> None:
+    """Add `other`'s period-bound counts into `target` (rates add hits and samples)."""
+    target.received += other.received
+    target.returned += other.returned
+    target.reopened += other.reopened
+    for name in ("accepted_on_time", "solved_on_time", "satisfaction"):
+        mine, theirs = getattr(target, name), getattr(other, name)
+        setattr(target, name, Rate(mine.hits + theirs.hits, mine.n + theirs.n))
 
 
 def units_sort(*, rows: list[UnitRow], order: str) -> list[UnitRow]:
@@ -190,7 +259,6 @@ def requests_late_now(
 ) -> list[WithAnnotations[HelpRequest, LateRow]]:
     """Open requests with a promise past due, most late first, within the user's scope (at most 100)."""
     now = now or timezone.now()
-    overdue = Deadline.objects.filter(request=OuterRef("pk")).overdue(now).order_by("due_at")
     qs = access.requests_visible(scope=access.scope_of(user)).filter(state__in=OPEN_STATES)
     qs = selectors.requests_late(queryset=qs, now=now)
     # cast: annotate() types its columns Any, and overdue_label is set below.
@@ -198,15 +266,17 @@ def requests_late_now(
         "list[WithAnnotations[HelpRequest, LateRow]]",
         list(
             qs.annotate(
-                overdue_since=Subquery(overdue.values("due_at")[:1]),
-                overdue_kind=Subquery(overdue.values("kind")[:1]),
+                # The earliest running promise, past due here, is the earliest overdue one:
+                # the clock columns (requests_app.clock), so this is a scan of req_active_due_idx.
+                overdue_since=F("next_due_at"),
+                overdue_kind=F("next_due_kind"),
                 lead_unit_name=Subquery(
                     Assignment.objects.filter(request=OuterRef("pk")).active_lead().values("unit__name")[:1]
                 ),
             )
             .select_related("category", "district")
             .only("ticket_number", "title", "state", "created_at", "category__name", "district__name")
-            .order_by("overdue_since", "pk")[:LATE_LIST_LIMIT]
+            .order_by("next_due_at", "pk")[:LATE_LIST_LIMIT]
         ),
     )
     for req in late:

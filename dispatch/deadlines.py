@@ -3,7 +3,9 @@
 Call meet/waive/set_urgent/extend inside the transaction that changes the
 request (the workflow's transition function does), so a deadline and the
 event that met it commit together. All functions are idempotent: meeting a
-met deadline changes nothing.
+met deadline changes nothing. Each one refreshes the request's denormalised
+clock columns (`requests_app.clock`) in the same transaction, and so does the
+sweep for the requests of each batch it flags.
 
 `deadlines_sweep` is the source of truth for breaches and reminders (beat runs
 it every DEADLINE_SWEEP_SECONDS; `manage.py sweep_deadlines` by hand). Each
@@ -27,9 +29,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from helpdesk.timefmt import local_minute
+from requests_app.clock import request_clock_refresh
 from requests_app.models import Deadline, Event, HelpRequest
 from requests_app.services import deadline_durations
 
+from . import rollups
 from .health import DEADLINE_SWEEP, clock_run_record
 from .models import Notification
 from .notifications import Message, acting_emails_many, notifications_queue, supervisor_emails
@@ -38,7 +42,10 @@ from .notifications import Message, acting_emails_many, notifications_queue, sup
 def deadlines_meet(*, help_request: HelpRequest, kinds: Iterable[str], at: dt.datetime | None = None) -> int:
     """Mark the given deadlines met at `at` (first time only). Returns how many changed."""
     at = at or timezone.now()
-    return Deadline.objects.filter(request=help_request, kind__in=list(kinds)).open().update(met_at=at)
+    changed = Deadline.objects.filter(request=help_request, kind__in=list(kinds)).open().update(met_at=at)
+    if changed:
+        request_clock_refresh(request_ids=[help_request.pk])
+    return changed
 
 
 def deadlines_waive(
@@ -52,7 +59,10 @@ def deadlines_waive(
     qs = Deadline.objects.filter(request=help_request).open()
     if kinds is not None:
         qs = qs.filter(kind__in=list(kinds))
-    return qs.update(waived_at=at)
+    changed = qs.update(waived_at=at)
+    if changed:
+        request_clock_refresh(request_ids=[help_request.pk])
+    return changed
 
 
 def deadlines_set_urgent(*, help_request: HelpRequest, is_urgent: bool, at: dt.datetime | None = None) -> None:
@@ -68,6 +78,7 @@ def deadlines_set_urgent(*, help_request: HelpRequest, is_urgent: bool, at: dt.d
         )
         if not created and deadline.waived_at is not None:
             Deadline.objects.filter(pk=deadline.pk).update(waived_at=None)
+        request_clock_refresh(request_ids=[help_request.pk])
     else:
         deadlines_waive(help_request=help_request, kinds=[Deadline.Kind.URGENT], at=at)
 
@@ -83,6 +94,8 @@ def deadlines_extend(*, help_request: HelpRequest, kinds: Iterable[str], by: dt.
         deadline.due_at = deadline.due_at + by
         deadline.reminded_at = None
         deadline.save(update_fields=["due_at", "reminded_at"])
+    if deadlines:
+        request_clock_refresh(request_ids=[help_request.pk])
     return deadlines
 
 
@@ -113,7 +126,7 @@ def _claim(queryset: QuerySet[Deadline], *, batch_size: int) -> list[Deadline]:
     squared). The requests are fetched afterwards by primary key.
     """
     batch = list(queryset.select_for_update(skip_locked=True).order_by("due_at")[:batch_size])
-    requests = HelpRequest.objects.only("ticket_number", "title").in_bulk({d.request_id for d in batch})
+    requests = HelpRequest.objects.only("ticket_number", "title", "created_at").in_bulk({d.request_id for d in batch})
     for deadline in batch:
         deadline.request = requests[deadline.request_id]
     return batch
@@ -150,6 +163,10 @@ def _breach_batch(*, now: dt.datetime, batch_size: int) -> tuple[int, int, int]:
             return 0, 0, 0
         Deadline.objects.filter(pk__in=[d.pk for d in batch], breached_at__isnull=True).update(breached_at=now)
         escalated = _escalate(request_ids=sorted({d.request_id for d in batch}), now=now)
+        request_clock_refresh(request_ids={d.request_id for d in batch})
+        # Submission days only: a breach flag or an escalation moves /stats/ but not the unit
+        # table (its "missed" follows the due time itself, `StatsDay.valid_until`).
+        rollups.days_touch(created=[d.request.created_at for d in batch], now=now)
         # The event of a request's first breach in this batch records the escalation.
         escalating: dict[int, int] = {}
         for d in batch:

@@ -152,7 +152,8 @@ class OperatorIntakeForm(HelpRequestForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for browser_only in ("website", "shown_at", "photos", "advice_seen", "captcha"):
+        # The point: "使用我的位置" would give the operator's desk, not the caller's place.
+        for browser_only in ("website", "shown_at", "photos", "advice_seen", "captcha", "latitude", "longitude"):
             self.fields.pop(browser_only, None)
         self.order_fields(self.field_order)
         self.fields["consent"].label = _("已告知市民：个人信息仅用于办理本次求助（空格键勾选）")

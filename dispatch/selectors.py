@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from requests_app.models import FINISHED_STATES, Deadline, HelpRequest
+from requests_app.models import NOT_FINISHED_STATES, HelpRequest
 
 from . import workflow
 from .models import Assignment, ExtensionRequest
@@ -25,26 +25,25 @@ def request_actions_for(*, help_request: HelpRequest, user: User | AnonymousUser
     return workflow.actions_allowed(ctx=ctx)
 
 
-def _open_deadlines() -> QuerySet[Deadline]:
-    return Deadline.objects.filter(request=OuterRef("pk")).open()
-
-
 def requests_late(*, queryset: QuerySet[HelpRequest], now: dt.datetime | None = None) -> QuerySet[HelpRequest]:
-    """Open requests with a promise past due and neither met nor waived (served by deadline_open_idx).
+    """Open requests with a promise past due and neither met nor waived (served by req_next_due_idx).
 
-    A closed, invalid or duplicate request is finished: a promise it missed
-    stays on record for the figures but no longer needs anyone's action.
+    The request's earliest running promise (`next_due_at`, requests_app.clock)
+    is past due exactly when one of its running promises is. A closed, invalid
+    or duplicate request is finished: a promise it missed stays on record for
+    the figures but no longer needs anyone's action.
     """
     now = now or timezone.now()
-    late_ids = Deadline.objects.overdue(now).values("request_id")
-    return queryset.filter(pk__in=late_ids).exclude(state__in=FINISHED_STATES)
+    # Listed as "not finished" (not `exclude`), so the planner can use the partial req_active_due_idx.
+    return queryset.filter(next_due_at__lt=now, state__in=NOT_FINISHED_STATES)
 
 
 def requests_with_worklist_columns(*, queryset: QuerySet[HelpRequest]) -> QuerySet[HelpRequest]:
-    """Annotate what the changelist shows, as correlated subqueries evaluated only for the page's rows."""
+    """Annotate what the changelist shows, as correlated subqueries evaluated only for the page's rows.
+
+    The time left is the request's own clock column (`next_due_at`), not a subquery.
+    """
     return queryset.annotate(
-        next_due_at=Subquery(_open_deadlines().order_by("due_at").values("due_at")[:1]),
-        next_due_kind=Subquery(_open_deadlines().order_by("due_at").values("kind")[:1]),
         lead_unit_name=Subquery(
             Assignment.objects.filter(request=OuterRef("pk")).active_lead().values("unit__short_name")[:1]
         ),

@@ -36,7 +36,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from requests_app.models import RESOLVED_STATES, Category, Deadline, DeadlineQuerySet, District, Feedback, HelpRequest
-from requests_app.selectors import Totals, public_totals, totals_aggregates
+from requests_app.selectors import Totals, totals_aggregates
 
 from .models import AssignmentQuerySet, Unit
 
@@ -175,7 +175,8 @@ def _feedback_groups(*, since: dt.datetime, until: dt.datetime) -> list[dict]:
     )
 
 
-def _trend(*, since: dt.datetime, until: dt.datetime) -> list[tuple[dt.date, int, int]]:
+def _trend_counts(*, since: dt.datetime, until: dt.datetime) -> dict[dt.date, tuple[int, int]]:
+    """Per local day of submission in [since, until): (received, resolved of those)."""
     tz = ZoneInfo(settings.TIME_ZONE)
     rows = (
         HelpRequest.objects.filter(created_at__gte=since, created_at__lt=until)
@@ -184,7 +185,13 @@ def _trend(*, since: dt.datetime, until: dt.datetime) -> list[tuple[dt.date, int
         .annotate(received=Count("id"), resolved=Count("id", filter=Q(state__in=RESOLVED_STATES)))
         .order_by("day")
     )
-    by_day = {r["day"]: (r["received"], r["resolved"]) for r in rows}
+    return {r["day"]: (r["received"], r["resolved"]) for r in rows}
+
+
+def _trend(
+    *, since: dt.datetime, until: dt.datetime, by_day: dict[dt.date, tuple[int, int]]
+) -> list[tuple[dt.date, int, int]]:
+    tz = ZoneInfo(settings.TIME_ZONE)
     first, last = since.astimezone(tz).date(), (until - dt.timedelta(microseconds=1)).astimezone(tz).date()
     days = []
     day = first
@@ -217,30 +224,45 @@ def rows_rank(*, rows: Iterable[Row], by: str = RANK_BY) -> list[Row]:
     return ranked + small
 
 
-def figures_compute(*, days: int, now: dt.datetime | None = None) -> Figures:
-    """Compute every figure on /stats/ for the last `days` days (uncached)."""
-    now = now or timezone.now()
-    since = now - dt.timedelta(days=days)
-    # Finest grain: (channel, district, lead unit); the totals and the three breakdowns are sums of it.
-    cells: dict[tuple, Row] = defaultdict(Row)
-    for g in _request_groups(since=since, until=now):
+# A figure's place: ("", None) for the period's total, else (dimension, key) with a DIMS name.
+DimKey = tuple[str, int | None]
+Cells = dict[tuple, Row]
+
+
+def cells_live(*, since: dt.datetime, until: dt.datetime, now: dt.datetime) -> Cells:
+    """The finest grain, (channel, district, lead unit), of the requests submitted in [since, until), from rows."""
+    cells: Cells = defaultdict(Row)
+    for g in _request_groups(since=since, until=until):
         cell = cells[(g["category_id"], g["district_id"], g["lead__unit_id"])]
         for name in ("received", "resolved", "reported", "open_now", "closed"):
             setattr(cell, name, g[name])
-    for g in _deadline_groups(since=since, until=now, now=now):
+    for g in _deadline_groups(since=since, until=until, now=now):
         cell = cells[(g["request__category_id"], g["request__district_id"], g["lead__unit_id"])]
         cell.on_time[g["kind"]] = Rate(g["kept"], g["kept"] + g["missed"])
-    for g in _feedback_groups(since=since, until=now):
+    for g in _feedback_groups(since=since, until=until):
         cell = cells[(g["request__category_id"], g["request__district_id"], g["lead__unit_id"])]
         cell.satisfaction = Rate(g["good"], g["n"])
+    return cells
 
-    period = Row(label="")
-    dims: dict[str, dict[int | None, Row]] = {name: defaultdict(Row) for name in DIMS}
+
+def cells_fold(cells: Cells) -> dict[DimKey, Row]:
+    """The total and the three breakdowns, each a sum of cells."""
+    folded: dict[DimKey, Row] = defaultdict(Row)
     for key, cell in cells.items():
-        period.add(cell)
+        folded[("", None)].add(cell)
         for position, name in enumerate(DIMS):
-            dims[name][key[position]].add(cell)
+            folded[(name, key[position])].add(cell)
+    return folded
 
+
+def _fold_into(target: dict[DimKey, Row], source: dict[DimKey, Row]) -> None:
+    for key, row in source.items():
+        target[key].add(row)
+
+
+def _figures(
+    *, days: int, since: dt.datetime, now: dt.datetime, folded: dict[DimKey, Row], by_day: dict, all_time: Totals
+) -> Figures:
     labels = {
         "category_id": dict(Category.objects.values_list("pk", "name")),
         "district_id": dict(District.objects.values_list("pk", "name")),
@@ -249,28 +271,82 @@ def figures_compute(*, days: int, now: dt.datetime | None = None) -> Figures:
 
     def breakdown(dim: str) -> list[Row]:
         rows = []
-        for key, row in dims[dim].items():
-            if key is None:  # requests not handed over have no unit
+        for (name, key), row in folded.items():
+            if name != dim or key is None:  # requests not handed over have no unit
                 continue
             row.key, row.label = key, labels[dim].get(key, "")
             rows.append(row)
         return rows_rank(rows=rows)
 
+    period = folded.get(("", None)) or Row()
+    period.label = ""
     return Figures(
         days=days,
         since=since,
         until=now,
-        all_time=public_totals(),
+        all_time=all_time,
         period=period,
         by_channel=breakdown("category_id"),
         by_district=breakdown("district_id"),
         by_unit=breakdown("lead__unit_id"),
-        trend=_trend(since=since, until=now),
+        trend=_trend(since=since, until=now, by_day=by_day),
     )
 
 
+def figures_from_rows(*, days: int, now: dt.datetime | None = None) -> Figures:
+    """Every figure on /stats/ for the last `days` days, aggregated from the rows (the definition)."""
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=days)
+    folded = cells_fold(cells_live(since=since, until=now, now=now))
+    by_day = _trend_counts(since=since, until=now)
+    all_time = Totals(**HelpRequest.objects.aggregate(**totals_aggregates()))  # uncached: the definition
+    return _figures(days=days, since=since, now=now, folded=folded, by_day=by_day, all_time=all_time)
+
+
+def figures_compute(*, days: int, now: dt.datetime | None = None) -> Figures:
+    """Every figure on /stats/ (uncached): whole past days from the rollups, the rest live from rows.
+
+    Equal to `figures_from_rows` (dispatch/tests/test_rollups.py proves it on random data).
+    """
+    from . import rollups
+
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=days)
+    first_start, _ = rollups.day_bounds(timezone.localdate(since))
+    first_full = timezone.localdate(since) + dt.timedelta(days=0 if since == first_start else 1)
+    today = timezone.localdate(now)
+    if first_full >= today:
+        return figures_from_rows(days=days, now=now)
+    last_full = today - dt.timedelta(days=1)
+    stale = rollups.days_stale(first=first_full, last=last_full, now=now)
+    if len(stale) == (last_full - first_full).days + 1:
+        return figures_from_rows(days=days, now=now)
+    folded, by_day = rollups.rollup_read(first=first_full, last=last_full, skip=stale)
+    folded = defaultdict(Row, folded)
+    # Live: the partial first day, stale days (rebuilt by beat), today; adjacent ones in one range.
+    ranges = [(since, rollups.day_bounds(first_full)[0])]
+    ranges += [rollups.day_bounds(day) for day in stale]
+    ranges.append((rollups.day_bounds(today)[0], now))
+    merged: list[list[dt.datetime]] = []
+    for start, end in ranges:
+        if merged and merged[-1][1] == start:
+            merged[-1][1] = end
+        elif start < end:
+            merged.append([start, end])
+    for start, end in merged:
+        _fold_into(folded, cells_fold(cells_live(since=start, until=end, now=now)))
+        by_day.update(_trend_counts(since=start, until=end))
+    all_time = rollups.totals_all_time(now=now)
+    return _figures(days=days, since=since, now=now, folded=folded, by_day=by_day, all_time=all_time)
+
+
 def figures_warm() -> None:
-    """Recompute every period's figures into the cache (beat runs this, so visitors rarely wait)."""
+    """Rebuild stale daily rollups, then recompute every period's figures into the cache (beat runs this)."""
+    from . import rollups
+
+    now = timezone.now()
+    today = timezone.localdate(now)
+    rollups.days_refresh(first=today - dt.timedelta(days=max(PERIODS) + 1), last=today, now=now)
     for days in PERIODS:
         cache.set(CACHE_KEY.format(days=days), figures_compute(days=days), settings.STATS_CACHE_SECONDS)
 

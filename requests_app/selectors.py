@@ -19,7 +19,7 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from .crypto import keyed_hash
-from .models import OPEN_STATES, RESOLVED_STATES, Category, Deadline, District, Event, Feedback, HelpRequest, State
+from .models import OPEN_STATES, RESOLVED_STATES, Category, District, Event, Feedback, HelpRequest, State
 from .phones import phone_normalize
 
 _TRACK_SALT = "requests_app.track"
@@ -44,18 +44,16 @@ def ticket_number_from_token(*, token: str) -> str | None:
 def public_requests_qs() -> QuerySet[HelpRequest]:
     """Requests annotated with what their public summary (`public.summary_of`) shows, in one query.
 
-    The latest public event, the unit last handed over to and the next open
-    promise come from correlated subqueries on indexed columns, never from a
-    query per request.
+    The latest public event and the unit last handed over to come from
+    correlated subqueries on indexed columns, never from a query per request;
+    the next open promise is the request's own clock column (requests_app.clock).
     """
     # Served by event_request_time_idx (request, -created_at, -id).
     latest = Event.objects.filter(request=OuterRef("pk"), is_public=True).order_by("-created_at", "-id")
     return HelpRequest.objects.select_related("category", "district").annotate(
         last_public_at=Subquery(latest.values("created_at")[:1]),
         agency=Subquery(latest.filter(to_state=State.HANDED_OVER).values("unit_name")[:1]),
-        expected_at=Subquery(
-            Deadline.objects.filter(request=OuterRef("pk")).open().order_by("due_at", "id").values("due_at")[:1]
-        ),
+        expected_at=F("next_due_at"),
         public_updated_at=Coalesce("last_public_at", F("updated_at")),
     )
 

@@ -212,6 +212,10 @@ def _request_store(
     taken_by: User | None,
 ) -> HelpRequest:
     is_urgent = urgency == Urgency.URGENT
+    plan = deadline_plan(created_at=now, is_urgent=is_urgent)
+    # The clock columns (requests_app.clock) of a new request: its first promise, none missed yet.
+    # Set here rather than refreshed after the insert, to keep a submission at one UPDATE-free write.
+    next_kind = min(plan, key=lambda kind: plan[kind])
     help_request = HelpRequest(
         ticket_number=ticket_number,
         submit_token=submit_token,
@@ -232,6 +236,8 @@ def _request_store(
         state=State.SUBMITTED,
         created_at=now,
         updated_at=now,
+        next_due_at=plan[next_kind],
+        next_due_kind=next_kind,
     )
     # Only the outermost block commits; a lost answer to its COMMIT leaves the outcome unknown.
     commits = not connection.in_atomic_block
@@ -240,8 +246,7 @@ def _request_store(
         with transaction.atomic():
             help_request.save(force_insert=True)
             Deadline.objects.bulk_create(
-                Deadline(request=help_request, kind=kind, due_at=due)
-                for kind, due in deadline_plan(created_at=now, is_urgent=is_urgent).items()
+                Deadline(request=help_request, kind=kind, due_at=due) for kind, due in plan.items()
             )
             for photo in photos:
                 attachment = Attachment(

@@ -23,6 +23,7 @@ from django.utils import timezone
 from dispatch import access, roles, selectors
 from dispatch.models import Assignment, ContactAccess, ExtensionRequest, Notification, Unit, UnitMembership
 from dispatch.tests import factories
+from requests_app.clock import request_clock_refresh
 from requests_app.models import Attachment, HelpRequest
 from requests_app.tests.factories import HelpRequestFactory
 
@@ -105,6 +106,7 @@ def world(settings, tmp_path):
     for key, req in requests.items():
         # Every request is late (the 督办 queue lists it) and has a row in every record list.
         req.deadlines.filter(kind="contact").update(due_at=now - timezone.timedelta(hours=2), breached_at=now)
+        request_clock_refresh(request_ids=[req.pk])  # the rows were written past the services
         Notification.objects.create(channel="email", recipient="duty@zz.gov.cn", body=key, kind="breach", request=req)
         ExtensionRequest.objects.create(
             request=req, unit=unit_a, hours=2, reason="协调", requested_by=users["dispatcher"]

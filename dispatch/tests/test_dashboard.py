@@ -16,6 +16,7 @@ from dispatch.feedback import feedback_record
 from dispatch.models import Unit
 from dispatch.workflow import CITIZEN
 from helpdesk.tests.pages import html_of
+from requests_app.clock import request_clock_refresh
 from requests_app.models import State
 
 pytestmark = pytest.mark.django_db
@@ -156,6 +157,7 @@ def test_an_english_speaking_supervisor_reads_the_dashboard_and_its_exports_in_e
     """Every header, label, note and export header in English; only the data (units, titles) stays Chinese."""
     now = timezone.now()
     board["accepted"].deadlines.filter(kind="resolve").update(due_at=now - dt.timedelta(hours=2), breached_at=now)
+    request_clock_refresh(request_ids=[board["accepted"].pk])  # the rows were written past the services
     client.force_login(staff.supervisor)
     en = {"HTTP_ACCEPT_LANGUAGE": "en"}
     response = client.get(reverse("admin:dispatch_dashboard"), {"days": "30"}, **en)
@@ -177,3 +179,26 @@ def test_an_english_speaking_supervisor_reads_the_dashboard_and_its_exports_in_e
     assert "Satisfaction %" in strings + sheet and "满意率" not in strings + sheet
     requests_csv = _csv(client.get(reverse("admin:requests_app_helprequest_export", args=["csv"]), **en))
     assert HAN.findall(" ".join(requests_csv[0])) == []
+
+
+@pytest.mark.parametrize("state", sorted(State.values))
+def test_late_means_past_due_and_not_finished(make_request, staff, state):
+    """`requests_late` lists a request past its next due time unless it is finished, in every state.
+
+    The selector spells "not finished" as a list of states so the planner can use
+    the partial req_active_due_idx; this pins that the list and FINISHED_STATES agree.
+    """
+    from dispatch.selectors import requests_late
+    from requests_app.models import FINISHED_STATES, HelpRequest
+
+    req = make_request(state) if state != State.DUPLICATE else make_request(State.SUBMITTED)
+    if state == State.DUPLICATE:
+        other = make_request(State.SUBMITTED)
+        HelpRequest.objects.filter(pk=req.pk).update(state=state, duplicate_of=other)
+    now = timezone.now()
+    # Force a past due time whatever the workflow left (finished requests usually have none).
+    HelpRequest.objects.filter(pk=req.pk).update(next_due_at=now - dt.timedelta(minutes=1))
+    late = set(requests_late(queryset=HelpRequest.objects.all(), now=now).values_list("pk", flat=True))
+    assert (req.pk in late) == (state not in FINISHED_STATES)
+    HelpRequest.objects.filter(pk=req.pk).update(next_due_at=now + dt.timedelta(minutes=1))
+    assert not requests_late(queryset=HelpRequest.objects.filter(pk=req.pk), now=now).exists()

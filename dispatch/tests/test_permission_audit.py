@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, URLResolver, reverse
 from django.utils import timezone
 
 from dispatch.models import ContactAccess, ExtensionRequest, Notification, ResponsibilityRule, RoutingRecord
+from requests_app.clock import request_clock_refresh
 from requests_app.models import ApiClient, Category, District, HelpRequest, State, WebhookDelivery
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +49,7 @@ def _objects(staff, make_request):
     )
     # Late: the contact deadline is breached and not met, so the 督办 queue lists it.
     req.deadlines.filter(kind="contact").update(met_at=None, breached_at=timezone.now())
+    request_clock_refresh(request_ids=[req.pk])  # the rows were written past the services
     attempt = AccessAttempt.objects.create(
         username="x", ip_address="127.0.0.1", failures_since_start=1, attempt_time=timezone.now()
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from dispatch import queues
 from dispatch.access import scope_of
 from helpdesk.tests.pages import html_of
+from requests_app.clock import request_clock_refresh
 from requests_app.models import Deadline, State
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +38,7 @@ def test_a_dispatcher_sees_their_queues_with_counts_and_the_most_urgent_first(cl
     now = timezone.now()
     Deadline.objects.filter(request=late, kind="contact").update(due_at=now - dt.timedelta(minutes=5))
     Deadline.objects.filter(request=soon, kind="contact").update(due_at=now + dt.timedelta(minutes=5))
+    request_clock_refresh(request_ids=[late.pk, soon.pk])  # the rows were written past the services
     client.force_login(staff.dispatcher)
     html = html_of(client.get(INDEX), 'id="workbench"', "交办员的工作")
     to_list = _tile(html, "to_list")
@@ -97,6 +99,7 @@ def test_a_queue_changelist_and_next_in_queue(client, staff, make_request):
     now = timezone.now()
     Deadline.objects.filter(request=first, kind="contact").update(due_at=now + dt.timedelta(minutes=10))
     Deadline.objects.filter(request=second, kind="contact").update(due_at=now + dt.timedelta(minutes=20))
+    request_clock_refresh(request_ids=[first.pk, second.pk])
     client.force_login(staff.dispatcher)
     html = html_of(client.get(CHANGELIST, {"queue": "to_list"}), 'id="changelist"', first.ticket_number)
     assert second.ticket_number in html and other.ticket_number not in html
@@ -131,6 +134,7 @@ def test_open_work_opens_by_time_left_and_a_clicked_column_wins(client, staff, m
     now = timezone.now()
     Deadline.objects.filter(request=later, kind="contact").update(due_at=now + dt.timedelta(minutes=50))
     Deadline.objects.filter(request=sooner, kind="contact").update(due_at=now + dt.timedelta(minutes=5))
+    request_clock_refresh(request_ids=[later.pk, sooner.pk])
     client.force_login(staff.dispatcher)
     html = html_of(client.get(CHANGELIST, {"state__exact": "submitted"}), 'id="changelist"', later.ticket_number)
     assert html.index(sooner.ticket_number) < html.index(later.ticket_number)

@@ -12,7 +12,8 @@ actions, the API and Celery tasks alike. It
   appends one immutable `Event`;
 - writes the outbox rows (notifications, Open311 webhooks) in the same
   transaction, so a committed change always has them and a refused one none;
-  they are published once the transaction commits.
+  they are published once the transaction commits;
+- marks the request's submission day for the /stats/ rollups (dispatch.rollups).
 
 An illegal action raises `TransitionError` (a message fit to show staff) and
 changes nothing: no field, no assignment, no deadline, no event.
@@ -31,7 +32,7 @@ from django.utils.translation import gettext
 from requests_app.models import Event, HelpRequest, State
 from requests_app.open311.services import webhooks_enqueue_for_event
 
-from .. import notifications
+from .. import notifications, rollups
 from ..access import Actor, Principal, Role, actor_user, scope_of
 from ..models import Assignment, ExtensionRequest
 from .context import Context, TransitionError, UnitScope
@@ -143,4 +144,6 @@ def transition_apply(
             # always has its notifications and webhooks, and a refused one none.
             webhooks_enqueue_for_event(event=event)
             notifications.notifications_for_event(event=event)
+            # Last, so the day's rollup row is locked only until the commit that follows.
+            rollups.days_touch(created=[help_request.created_at], request_ids=[help_request.pk], now=now)
     return help_request

@@ -20,6 +20,7 @@ from .clock import Deadline, DeadlineQuerySet
 from .open311 import ApiClient, ApiSubmission, WebhookDelivery
 from .request import (
     FINISHED_STATES,
+    NOT_FINISHED_STATES,
     OPEN_STATES,
     RESOLVED_STATES,
     HelpRequest,
@@ -41,6 +42,7 @@ __all__ = [
     "District",
     "Event",
     "FINISHED_STATES",
+    "NOT_FINISHED_STATES",
     "Feedback",
     "HelpRequest",
     "OPEN_STATES",

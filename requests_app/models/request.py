@@ -48,6 +48,9 @@ OPEN_STATES = frozenset(
 )
 # FINISHED: nobody needs to act any more (a missed promise stays on record).
 FINISHED_STATES = frozenset({State.CLOSED, State.INVALID, State.DUPLICATE})
+# The rest, listed (sorted, for stable migrations): a query written as `state IN (...)` can use
+# the partial index below, one written as `NOT IN FINISHED` cannot.
+NOT_FINISHED_STATES = tuple(sorted(set(State.values) - FINISHED_STATES))
 # "解决事项": resolved, whether closed out yet or not.
 RESOLVED_STATES = frozenset({State.RESOLVED, State.CLOSED})
 
@@ -126,6 +129,16 @@ class HelpRequest(models.Model):
     extensions_used = models.PositiveSmallIntegerField(_("已延期次数"), default=0)
     reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
 
+    # --- The clock, denormalised from the deadline rows (requests_app.clock keeps it) ---
+    # The earliest running promise (neither met nor waived) and the earliest one the
+    # sweep has flagged as missed: what the worklist sorts by and the 督办 queue lists.
+    # Written only by `clock.request_clock_refresh`, in the transaction that changed
+    # the deadlines, so they always equal what the deadline rows say.
+    next_due_at = models.DateTimeField(_("下一个截止时间"), null=True, blank=True, editable=False)
+    next_due_kind = models.CharField(_("下一个时限"), max_length=16, blank=True, default="", editable=False)
+    missed_due_at = models.DateTimeField(_("最早超时的截止时间"), null=True, blank=True, editable=False)
+    missed_kind = models.CharField(_("最早超时的时限"), max_length=16, blank=True, default="", editable=False)
+
     class Meta:
         verbose_name = _("求助件")
         verbose_name_plural = pgettext_lazy("plural", "求助件")
@@ -140,6 +153,28 @@ class HelpRequest(models.Model):
             # counting a million requests is an index-only scan of a narrow index
             # instead of a scan of the wide table (≈2x faster at 1M rows).
             models.Index(fields=["state", "is_urgent", "tag_nan", "tag_chou", "tag_pan", "id"], name="req_totals_idx"),
+            # The worklist's sorts: admin appends the default order (-created_at, -id) to the
+            # clicked column in either direction, so each sortable column has an index per
+            # direction ending in -created_at (the ascending ones of state, district and
+            # category are above). next_due_at also serves the "late" filter (< now).
+            models.Index(fields=["next_due_at", "-created_at"], name="req_next_due_idx"),
+            models.Index(fields=["-next_due_at", "-created_at"], name="req_next_due_desc_idx"),
+            models.Index(fields=["-state", "-created_at"], name="req_state_desc_idx"),
+            models.Index(fields=["-district", "-created_at"], name="req_district_desc_idx"),
+            models.Index(fields=["-category", "-created_at"], name="req_category_desc_idx"),
+            models.Index(fields=["is_urgent", "-created_at"], name="req_urgent_created_idx"),
+            models.Index(fields=["-is_urgent", "-created_at"], name="req_urgent_desc_idx"),
+            # "Late now" (the late filter, the dashboard): a running promise past due on a request
+            # not finished; a few per cent of the table, so a small index on a small heap set.
+            models.Index(
+                fields=["next_due_at"],
+                name="req_active_due_idx",
+                condition=Q(state__in=NOT_FINISHED_STATES),
+            ),
+            # The 督办 queue: requests with a flagged, still running promise, longest late first.
+            models.Index(
+                fields=["missed_due_at", "id"], name="req_missed_due_idx", condition=Q(missed_due_at__isnull=False)
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(state__in=State.values), name="req_state_valid"),

@@ -180,12 +180,14 @@ def _citizen_view(req: HelpRequest):
 def test_citizen_view_lines_are_translated_labels_and_local_minutes():
     import datetime as dt
 
+    from requests_app.clock import request_clock_refresh
     from requests_app.models import Deadline
 
     created = dt.datetime(2026, 3, 15, 1, 2, tzinfo=dt.UTC)  # 09:02 in Zhengzhou
     req = HelpRequestFactory(now=created, name="张三丰", phone="13812345678", title=TYPED_TITLE)
     Deadline.objects.filter(request=req, kind="contact").update(met_at=created + dt.timedelta(minutes=30))
     Deadline.objects.filter(request=req, kind="resolve").update(waived_at=created)
+    request_clock_refresh(request_ids=[req.pk])  # the rows were written past the services
     Event.objects.create(request=req, kind=Event.Kind.NOTE, message="内部", is_public=False, created_at=created)
 
     view = _citizen_view(req)
