@@ -198,6 +198,7 @@ class CitizenView:
     rating_label: str  # the current resolution's rating, "" if not rated
     can_rate: bool  # offer the rating form (the workflow re-checks under the row lock)
     duplicate_of: MainRequestRef | None
+    publish_consent: bool  # "公开我的诉求和答复" stands: the page offers to withdraw it
 
 
 def _deadline_statuses() -> dict[str, tuple[str, str]]:
@@ -255,4 +256,5 @@ def citizen_view_of(*, help_request: HelpRequest) -> CitizenView:
         rating_label=str(Feedback.Rating(rating).label) if rating else "",
         can_rate=help_request.state == State.RESOLVED and rating is None,
         duplicate_of=main,
+        publish_consent=help_request.publish_consent,
     )
