@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 from helpdesk.timefmt import local_minute
 
 from .location import coordinate_round
-from .models import FINISHED_STATES, Deadline, Event, Feedback, HelpRequest, State
+from .models import FINISHED_STATES, OPEN_STATES, RESOLVED_STATES, Deadline, Event, Feedback, HelpRequest, State
 from .phones import name_mask, phone_mask
 from .redact import text_redact
 from .selectors import track_token_for
@@ -125,13 +125,57 @@ def summary_of(req: HelpRequest) -> PublicSummary:
         state=req.state,
         state_label=state_label(req.state),
         status=status_for_state(req.state),
-        title=text_redact(req.title),
+        # A board request's title is the one staff approved; any other passes the redactor.
+        title=req.__dict__.get("board_title") or text_redact(req.title),
         submitted_at=req.created_at,
         updated_at=_annotated(req, "public_updated_at"),
         expected_at=None if req.state in FINISHED_STATES else _annotated(req, "expected_at"),
         agency=_annotated(req, "agency") or "",
         latitude=coordinate_public(req.latitude),
         longitude=coordinate_public(req.longitude),
+    )
+
+
+# --- The 问政 board: what a consented, approved request shows to anyone ------------------
+
+
+@dataclass(frozen=True)
+class BoardEntry:
+    """A request on the 问政 board: the summary plus the text and reply staff approved.
+
+    No name, phone, address, point (not even rounded), internal note or unapproved text:
+    the approved text comes from `Publication`, everything else from the summary.
+    """
+
+    summary: PublicSummary
+    content: str  # approved by staff
+    reply: str  # the unit's reply as approved by staff; "" until one is
+    submitted_at: dt.datetime
+    approved_at: dt.datetime
+    resolved_at: dt.datetime | None
+    is_open: bool  # someone must still act: "我也遇到" may be added
+    me_too: int  # how many other citizens said 我也遇到
+
+    @property
+    def submitted(self) -> str:
+        return local_minute(self.submitted_at)
+
+    @property
+    def resolved(self) -> str:
+        return local_minute(self.resolved_at)
+
+
+def board_entry_of(req: HelpRequest, *, me_too: int = 0) -> BoardEntry:
+    """The board's projection of a request read through `selectors.board_requests_qs`."""
+    return BoardEntry(
+        summary=summary_of(req),
+        content=_annotated(req, "board_content"),
+        reply=_annotated(req, "board_reply"),
+        submitted_at=req.created_at,
+        approved_at=_annotated(req, "board_approved_at"),
+        resolved_at=req.resolved_at if req.state in RESOLVED_STATES else None,
+        is_open=req.state in OPEN_STATES,
+        me_too=me_too,
     )
 
 

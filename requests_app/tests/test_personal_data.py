@@ -31,6 +31,7 @@ def test_every_encrypted_field_is_in_the_inventory_and_rotated():
         ("requests_app.HelpRequest", "phone"),
         ("requests_app.HelpRequest", "address"),
         ("dispatch.Notification", "recipient"),
+        ("board.MeToo", "phone"),
     }
 
 
