@@ -39,5 +39,6 @@ def test_seed_demo_makes_accounts_and_demo_requests_once():
     call_command("seed_demo", stdout=out)
     assert get_user_model().objects.filter(username__in=["dispatcher", "handler", "supervisor"]).count() == 3
     states = sorted(HelpRequest.objects.values_list("state", flat=True))
-    assert states == ["accepted", "closed", "handed_over", "listed", "submitted"]
+    # The sixth is the 问政 board's (board's seed_demo): consented, answered, approved.
+    assert states == ["accepted", "closed", "handed_over", "listed", "resolved", "submitted"]
     assert "password: yibang-demo-2026" in out.getvalue()
