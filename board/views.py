@@ -99,13 +99,25 @@ def me_too(request: HttpRequest, ticket_number: str) -> HttpResponse:
     return redirect("board:detail", ticket_number=ticket_number)
 
 
-@require_GET
+def _rate_lookalikes(group, request) -> str:
+    return settings.RATELIMIT_LOOKUP
+
+
+@require_POST
+@sensitive_post_parameters("title", "content")
+@ratelimit(key="ip", rate=_rate_lookalikes, method="POST", block=False)
 def similar(request: HttpRequest) -> HttpResponse:
-    """The request form's look-alikes (fetched by static/js/board-similar.js): an HTML fragment."""
-    district = next((d for d in active_choices().districts if str(d.pk) == request.GET.get("district", "")), None)
+    """The request form's look-alikes (posted by static/js/board-similar.js): an HTML fragment.
+
+    POST, so what the citizen is typing never lands in an access log's query string;
+    rate-limited like the lookup (an empty answer once limited: the form works without it).
+    """
+    if getattr(request, "limited", False):
+        return HttpResponse("")
+    district = next((d for d in active_choices().districts if str(d.pk) == request.POST.get("district", "")), None)
     found = selectors.board_similar(
-        title=request.GET.get("title", "")[:60],
-        content=request.GET.get("content", "")[:300],
+        title=request.POST.get("title", "")[:60],
+        content=request.POST.get("content", "")[:300],
         district_id=district.pk if district else None,
     )
     return render(request, "board/includes/similar.html", {"found": found})

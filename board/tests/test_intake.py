@@ -20,7 +20,7 @@ def test_look_alikes_are_open_board_requests_that_read_the_same(client, consente
     publish(consented(), title="路灯不亮", content="经三路路灯不亮一周，夜间出行不安全。")
     publish(resolved_consented(title="停水", content="小区停水，已经恢复了。"), title="小区停水", content="小区停水。")
     hidden = consented(title="小区停水三天了", content="我们小区停水三天，至今没有恢复供水。")  # not approved
-    response = client.get(
+    response = client.post(
         "/board/similar/",
         {
             "title": "我家小区停水",
@@ -35,5 +35,9 @@ def test_look_alikes_are_open_board_requests_that_read_the_same(client, consente
 
 def test_nothing_alike_shows_nothing(client, consented, publish):
     publish(consented(), title="小区停水三天", content="金水区某小区从周一开始停水，至今没有恢复。")
-    response = client.get("/board/similar/", {"title": "孩子入学咨询", "content": "想了解报名需要的材料。"})
+    response = client.post("/board/similar/", {"title": "孩子入学咨询", "content": "想了解报名需要的材料。"})
     assert response.status_code == 200 and response.content.decode().strip() == ""
+
+
+def test_look_alikes_are_posted_never_asked_for_in_a_url(client):
+    assert client.get("/board/similar/", {"title": "小区停水"}).status_code == 405

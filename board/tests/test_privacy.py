@@ -27,7 +27,7 @@ def _outputs(client, ticket_number: str, words: str) -> dict[str, str]:
         "board": client.get("/board/"),
         "search": client.get("/board/", {"q": words}),
         "district": client.get("/board/", {"district": "jinshui"}),
-        "similar": client.get("/board/similar/", {"title": words, "content": SECRET_CONTENT}),
+        "similar": client.post("/board/similar/", {"title": words, "content": SECRET_CONTENT}),
         "feed": client.get("/board/feed/"),
         "district feed": client.get("/board/feed/jinshui/"),
         "open311 list": client.get("/open311/v2/requests.json"),
