@@ -46,7 +46,10 @@ def _entries(rows: list[HelpRequest]) -> list[BoardEntry]:
 
 
 def _newest_first(qs: QuerySet[HelpRequest]) -> QuerySet[HelpRequest]:
-    return qs.order_by("-publication__approved_at", "-publication__request")
+    # pk, not "publication__request": a relation would sort by HelpRequest's own ordering
+    # (another join and a sort of the whole board). pk equals publication.request_id, so
+    # PostgreSQL walks pub_approved_idx / pub_district_idx and stops after one page.
+    return qs.order_by("-publication__approved_at", "-pk")
 
 
 @dataclass(frozen=True)
