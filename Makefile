@@ -54,7 +54,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=1 SECRET_KEY=lint-only $(BIN)/lint-imports --no-cache
-	DEBUG=1 SECRET_KEY=lint-only $(BIN)/mypy helpdesk dispatch requests_app kb
+	DEBUG=1 SECRET_KEY=lint-only $(BIN)/mypy helpdesk dispatch requests_app kb board
 
 format: setup
 	$(BIN)/ruff format .

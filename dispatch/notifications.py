@@ -323,21 +323,35 @@ def _staff_messages_for_event(*, event: Event) -> list[Message]:
     return []
 
 
+# Apps built on dispatch (the 问政 board tells its 我也遇到 citizens of a resolution) add
+# messages for a timeline event through the same outbox, in the same transaction. They
+# register from their AppConfig.ready(): dispatch never imports them.
+EventHook = Callable[[Event], list[Message]]
+_EVENT_HOOKS: list[EventHook] = []
+
+
+def event_hook_register(hook: EventHook) -> None:
+    if hook not in _EVENT_HOOKS:
+        _EVENT_HOOKS.append(hook)
+
+
 def notifications_for_event(*, event: Event) -> list[Notification]:
     """Queue what a timeline event calls for: the citizen's SMS (hand-over, resolved →
-    please rate) and the staff's emails (rework, a decision the supervisors must take).
+    please rate), the staff's emails (rework, a decision the supervisors must take) and
+    what registered hooks add (`event_hook_register`).
 
     Call inside the transaction that wrote the event (the workflow's transition
     function). Idempotent per event: calling it twice queues nothing new.
     """
     staff_messages = _staff_messages_for_event(event=event)
     citizen_sms = event.kind == Event.Kind.TRANSITION and event.to_state in CITIZEN_SMS_ON_TRANSITION
-    if not staff_messages and not citizen_sms:
+    hooked = [message for hook in _EVENT_HOOKS for message in hook(event)]
+    if not staff_messages and not citizen_sms and not hooked:
         return []
     if Notification.objects.filter(event=event).exists():
         return []
-    if staff_messages:
-        return notifications_queue(messages=staff_messages, now=event.created_at)
+    if staff_messages or not citizen_sms:
+        return notifications_queue(messages=staff_messages + hooked, now=event.created_at)
     help_request = event.request
     kind, template = CITIZEN_SMS_ON_TRANSITION[event.to_state]
     text = str(template).format(ticket=help_request.ticket_number, unit=event.unit_name or _("承办单位"))
@@ -351,7 +365,8 @@ def notifications_for_event(*, event: Event) -> list[Notification]:
                 kind=kind,
                 help_request=help_request,
                 event=event,
-            )
+            ),
+            *hooked,
         ],
         now=event.created_at,
     )

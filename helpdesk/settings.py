@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     # Only for its system checks (a cache the limits cannot count in is an error).
     "django_ratelimit",
     "requests_app",
+    # Before dispatch: its `seed_demo` extends dispatch's with a request on the board.
+    "board",
     "dispatch",
     "kb",
 ]

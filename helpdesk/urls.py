@@ -1,4 +1,4 @@
-"""Root URLs: the citizen pages, the staff admin, language switching, the Open311 API."""
+"""Root URLs: the citizen pages, the 问政 board, the staff admin, language switching, the Open311 API."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -10,6 +10,7 @@ urlpatterns = [
     path("staff/", include("dispatch.urls")),
     path("kb/", include("kb.urls")),
     path("open311/v2/", include("requests_app.open311.urls")),
+    path("board/", include("board.urls")),
     path("", include("dispatch.public_urls")),
     path("", include("requests_app.urls")),
 ]

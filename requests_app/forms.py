@@ -1,7 +1,7 @@
 """Citizen forms: parse and validate input, never store anything.
 
 Field names (`category`, `urgency`, `district`, `name`, `phone`, `address`,
-`title`, `content`, `consent`) are part of the public interface: the JSON API
+`title`, `content`, `publish`, `consent`) are part of the public interface: the JSON API
 and the tests reuse them. Every message is in the citizen's language.
 """
 
@@ -221,6 +221,15 @@ class HelpRequestForm(forms.Form):
         label=_("照片（选填）"),
         required=False,
         help_text=_("最多 3 张，用于说明情况；照片中的位置等信息会被自动去除，仅工作人员可见。"),
+    )
+    publish = forms.BooleanField(
+        label=_("公开我的诉求和答复"),
+        required=False,
+        initial=False,
+        help_text=_(
+            "选填。勾选后，工作人员隐去个人信息并审核文字，您的诉求和单位的答复将显示在问政板上，"
+            "其他市民可以查到并点“我也遇到”。姓名、电话和详细位置从不公开；可随时在进度页撤回。"
+        ),
     )
     consent = forms.BooleanField(
         label=_("我已阅读并同意隐私说明：个人信息仅用于办理本次求助，公开页面不显示完整姓名和电话。"),

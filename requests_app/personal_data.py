@@ -279,6 +279,15 @@ inventory_register(
         "办理记录数据中的列单说明、交办意见",
         json_keys=("note", "instructions"),
     ),
+    # The 问政 board's approved text: reviewed, but still the citizen's story (and a unit's answer to it).
+    *(
+        Entry("requests_app.Publication", field, Kind.FREE_TEXT, "request", DELETE, what)
+        for field, what in (
+            ("title", "问政板公开标题（工作人员审核后）"),
+            ("content", "问政板公开内容（工作人员审核后）"),
+            ("reply", "问政板公开答复（工作人员审核后）"),
+        )
+    ),
     Entry("requests_app.Attachment", "file", Kind.FILE, "request", DELETE, "市民上传的照片（文件与记录）"),
     Entry(
         "requests_app.WebhookDelivery",

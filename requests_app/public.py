@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 from helpdesk.timefmt import local_minute
 
 from .location import coordinate_round
-from .models import FINISHED_STATES, Deadline, Event, Feedback, HelpRequest, State
+from .models import FINISHED_STATES, OPEN_STATES, RESOLVED_STATES, Deadline, Event, Feedback, HelpRequest, State
 from .phones import name_mask, phone_mask
 from .redact import text_redact
 from .selectors import track_token_for
@@ -125,13 +125,57 @@ def summary_of(req: HelpRequest) -> PublicSummary:
         state=req.state,
         state_label=state_label(req.state),
         status=status_for_state(req.state),
-        title=text_redact(req.title),
+        # A board request's title is the one staff approved; any other passes the redactor.
+        title=req.__dict__.get("board_title") or text_redact(req.title),
         submitted_at=req.created_at,
         updated_at=_annotated(req, "public_updated_at"),
         expected_at=None if req.state in FINISHED_STATES else _annotated(req, "expected_at"),
         agency=_annotated(req, "agency") or "",
         latitude=coordinate_public(req.latitude),
         longitude=coordinate_public(req.longitude),
+    )
+
+
+# --- The 问政 board: what a consented, approved request shows to anyone ------------------
+
+
+@dataclass(frozen=True)
+class BoardEntry:
+    """A request on the 问政 board: the summary plus the text and reply staff approved.
+
+    No name, phone, address, point (not even rounded), internal note or unapproved text:
+    the approved text comes from `Publication`, everything else from the summary.
+    """
+
+    summary: PublicSummary
+    content: str  # approved by staff
+    reply: str  # the unit's reply as approved by staff; "" until one is
+    submitted_at: dt.datetime
+    approved_at: dt.datetime
+    resolved_at: dt.datetime | None
+    is_open: bool  # someone must still act: "我也遇到" may be added
+    me_too: int  # how many other citizens said 我也遇到
+
+    @property
+    def submitted(self) -> str:
+        return local_minute(self.submitted_at)
+
+    @property
+    def resolved(self) -> str:
+        return local_minute(self.resolved_at)
+
+
+def board_entry_of(req: HelpRequest, *, me_too: int = 0) -> BoardEntry:
+    """The board's projection of a request read through `selectors.board_requests_qs`."""
+    return BoardEntry(
+        summary=summary_of(req),
+        content=_annotated(req, "board_content"),
+        reply=_annotated(req, "board_reply"),
+        submitted_at=req.created_at,
+        approved_at=_annotated(req, "board_approved_at"),
+        resolved_at=req.resolved_at if req.state in RESOLVED_STATES else None,
+        is_open=req.state in OPEN_STATES,
+        me_too=me_too,
     )
 
 
@@ -198,6 +242,7 @@ class CitizenView:
     rating_label: str  # the current resolution's rating, "" if not rated
     can_rate: bool  # offer the rating form (the workflow re-checks under the row lock)
     duplicate_of: MainRequestRef | None
+    publish_consent: bool  # "公开我的诉求和答复" stands: the page offers to withdraw it
 
 
 def _deadline_statuses() -> dict[str, tuple[str, str]]:
@@ -255,4 +300,5 @@ def citizen_view_of(*, help_request: HelpRequest) -> CitizenView:
         rating_label=str(Feedback.Rating(rating).label) if rating else "",
         can_rate=help_request.state == State.RESOLVED and rating is None,
         duplicate_of=main,
+        publish_consent=help_request.publish_consent,
     )

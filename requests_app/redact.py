@@ -5,6 +5,10 @@ progress page, the Open311 API), and any log line, pass through it. It cannot
 recognise names or addresses, which is why free text other than the title
 never reaches a keyless output at all (see `requests_app.public`).
 
+`request_text_redact` adds what the inventory of personal data knows about one
+request (the citizen's name, phone and address as stored): the 问政 board's
+editor starts from it.
+
 Numbers are recognised also when typed with full-width digits, spaces or
 dashes between groups, or a +86 / 0086 prefix, as citizens type them.
 """
@@ -41,3 +45,30 @@ def text_redact(text: str) -> str:
     text = _ID.sub(ID_MARK, text)
     text = _MOBILE.sub(PHONE_MARK, text)
     return _LANDLINE.sub(PHONE_MARK, text)
+
+
+# The request's own contact fields (requests_app.personal_data, Kind.CONTACT) and their markers.
+NAME_MARK = "[姓名已隐去]"
+ADDRESS_MARK = "[地址已隐去]"
+_MARKS = {"name": NAME_MARK, "phone": PHONE_MARK, "address": ADDRESS_MARK}
+# A one-character value (a bare surname) would mask every use of that character.
+_MIN_VALUE = 2
+
+
+def request_text_redact(*, help_request: object, text: str) -> str:
+    """`text_redact`, and every contact value the inventory lists for this request masked too.
+
+    Walks `personal_data.inventory()` for the request's own CONTACT fields, so a contact field
+    added there is masked here without a change. Longest values first ("张三丰" before "张三").
+    """
+    from .personal_data import REQUEST, Kind, inventory  # the inventory imports the models
+
+    values = []
+    for entry in inventory():
+        if entry.model == REQUEST and entry.request_path == "" and entry.kind == Kind.CONTACT:
+            value = str(getattr(help_request, entry.field, "") or "").strip()
+            if len(value) >= _MIN_VALUE:
+                values.append((value, _MARKS.get(entry.field, PHONE_MARK if "phone" in entry.field else NAME_MARK)))
+    for value, mark in sorted(values, key=lambda v: -len(v[0])):
+        text = (text or "").replace(value, mark)
+    return text_redact(text)

@@ -58,6 +58,42 @@ def public_requests_qs() -> QuerySet[HelpRequest]:
     )
 
 
+# The columns a public summary reads: a list decrypts no personal column.
+SUMMARY_COLUMNS = (
+    "ticket_number",
+    "state",
+    "title",
+    "created_at",
+    "updated_at",
+    "resolved_at",
+    "latitude",
+    "longitude",
+    "category__code",
+    "category__name",
+    "district__name",
+)
+
+
+def board_requests_qs() -> QuerySet[HelpRequest]:
+    """The 问政 board's requests: the citizen's consent stands and staff approved a text.
+
+    Annotated with the approved text (`public.board_entry_of` reads it), without the
+    personal columns. The board, its feeds and Open311's GET requests read this one filter,
+    so a withdrawn consent leaves all of them at once.
+    """
+    return (
+        public_requests_qs()
+        .filter(publish_consent=True, publication__isnull=False)
+        .annotate(
+            board_title=F("publication__title"),
+            board_content=F("publication__content"),
+            board_reply=F("publication__reply"),
+            board_approved_at=F("publication__approved_at"),
+        )
+        .only(*SUMMARY_COLUMNS)
+    )
+
+
 def _request_qs() -> QuerySet[HelpRequest]:
     """The citizen's own request, with what `public.citizen_view_of` needs beyond the summary.
 

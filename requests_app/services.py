@@ -105,6 +105,7 @@ def request_submit(
     photos: Sequence[CleanPhoto] = (),
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
+    publish_consent: bool = False,
     now: dt.datetime | None = None,
     source: str = Source.WEB,
     taken_by: User | None = None,
@@ -113,6 +114,8 @@ def request_submit(
 
     Inputs must already be validated and normalised (see forms.HelpRequestForm;
     the location is a WGS-84 point inside the city's box, or both None).
+    `publish_consent` is the citizen's "公开我的诉求和答复": recorded with its time
+    and as a public timeline event; nothing is published before staff approve a text.
     Returns the existing request when `submit_token` was used before with the
     same phone; raises SubmitTokenTaken when it was used with another phone.
     `source` says how it arrived (web, phone, visit, API); `taken_by` is the
@@ -151,6 +154,7 @@ def request_submit(
             now=now,
             source=source,
             taken_by=taken_by,
+            publish_consent=publish_consent,
         )
 
     maybe_stored = False
@@ -210,6 +214,7 @@ def _request_store(
     now: dt.datetime,
     source: str,
     taken_by: User | None,
+    publish_consent: bool,
 ) -> HelpRequest:
     is_urgent = urgency == Urgency.URGENT
     plan = deadline_plan(created_at=now, is_urgent=is_urgent)
@@ -233,6 +238,8 @@ def _request_store(
         title=title,
         content=content,
         source=source,
+        publish_consent=publish_consent,
+        publish_consent_at=now if publish_consent else None,
         state=State.SUBMITTED,
         created_at=now,
         updated_at=now,
@@ -265,6 +272,16 @@ def _request_store(
                 created_at=now,
                 data={"urgency": urgency, "category": category.code, "photos": len(photos), "source": source},
             )
+            if publish_consent:
+                Event.objects.create(
+                    request=help_request,
+                    kind=Event.Kind.PUBLICATION,
+                    actor_label=channel_label or "市民",
+                    message=CONSENT_GIVEN_MESSAGE,
+                    is_public=True,
+                    created_at=now,
+                    data={"consent": True},
+                )
             committing = commits  # leaving the block sends COMMIT
     except CONNECTION_LOST as exc:
         if committing:
@@ -283,6 +300,37 @@ def _request_store(
                 raise SubmitTokenTaken from None
         raise
     return help_request
+
+
+CONSENT_GIVEN_MESSAGE = "市民同意公开诉求和答复（经工作人员审核隐去个人信息后在问政板公开）"
+CONSENT_WITHDRAWN_MESSAGE = "市民撤回公开同意，已从问政板撤下"
+
+
+def request_publish_withdraw(*, help_request: HelpRequest, now: dt.datetime | None = None) -> HelpRequest:
+    """The citizen withdraws "公开我的诉求和答复" (from the progress page, proven by the token).
+
+    The board, its feeds and the Open311 list read the consent on every request, so the
+    request leaves all of them with this commit. Idempotent: withdrawing twice records once.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = HelpRequest.objects.select_for_update().get(pk=help_request.pk)
+        if not locked.publish_consent:
+            return locked
+        locked.publish_consent = False
+        locked.publish_consent_at = None
+        locked.updated_at = now
+        locked.save(update_fields=["publish_consent", "publish_consent_at", "updated_at"])
+        Event.objects.create(
+            request=locked,
+            kind=Event.Kind.PUBLICATION,
+            actor_label="市民",
+            message=CONSENT_WITHDRAWN_MESSAGE,
+            is_public=True,
+            created_at=now,
+            data={"consent": False},
+        )
+    return locked
 
 
 class LookupLocked(Exception):

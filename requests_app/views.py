@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import segno
 from django.conf import settings
+from django.contrib import messages
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -146,6 +147,7 @@ def _submit_valid(request: HttpRequest, form: HelpRequestForm) -> HttpResponse:
             content=data["content"],
             submit_token=data.get("submit_token"),
             photos=data.get("photos") or (),
+            publish_consent=bool(data.get("publish")),
         )
     except services.SubmitTokenTaken:
         # Says nothing about the request that holds the key.
@@ -251,6 +253,17 @@ def track_token(request: HttpRequest, token: str) -> HttpResponse:
     if help_request is None:
         raise Http404
     return render(request, "requests_app/progress.html", _progress_context(help_request))
+
+
+@require_POST
+def publish_withdraw(request: HttpRequest, token: str) -> HttpResponse:
+    """撤回公开: the signed link proves the citizen; the request leaves the 问政 board at once."""
+    help_request = selectors.request_get_by_token(token=token)
+    if help_request is None:
+        raise Http404
+    services.request_publish_withdraw(help_request=help_request)
+    messages.success(request, _("已撤回公开：您的求助不再显示在问政板上。"))
+    return redirect("requests_app:track_token", token=token)
 
 
 def poster(request: HttpRequest) -> HttpResponse:

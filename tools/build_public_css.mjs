@@ -24,6 +24,8 @@ const source = path.join(root, "static/vendor/bootstrap/css/bootstrap.min.css");
 const content = [
   "templates/**/*.html",
   "dispatch/templates/dispatch/**/*.html",
+  "board/templates/board/**/*.html",
+  "board/**/*.py",
   "requests_app/**/*.py",
   "dispatch/public_views.py",
   "dispatch/stats.py",

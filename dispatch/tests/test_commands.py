@@ -41,5 +41,6 @@ def test_seed_demo_makes_accounts_and_demo_requests_once():
     operator = get_user_model().objects.get(username="operator")
     assert operator.has_perm("dispatch.intake_request") and "operator    password: yibang-demo-2026" in out.getvalue()
     states = sorted(HelpRequest.objects.values_list("state", flat=True))
-    assert states == ["accepted", "closed", "handed_over", "listed", "submitted"]
+    # The sixth is the 问政 board's (board's seed_demo): consented, answered, approved.
+    assert states == ["accepted", "closed", "handed_over", "listed", "resolved", "submitted"]
     assert "password: yibang-demo-2026" in out.getvalue()

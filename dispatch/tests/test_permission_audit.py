@@ -57,7 +57,10 @@ def _objects(staff, make_request):
     failure = AccessFailureLog.objects.create(username="x", ip_address="127.0.0.1", attempt_time=timezone.now())
     rule = ResponsibilityRule.objects.create(category=Category.objects.order_by("pk").first(), lead_unit=staff.unit_a)
     record = RoutingRecord.objects.create(request=req, source="rule", rule=rule, chosen_unit=staff.unit_a)
+    # The 问政 approval queue lists consented requests.
+    type(req).objects.filter(pk=req.pk).update(publish_consent=True, publish_consent_at=timezone.now())
     return {
+        "pendingpublication": req.pk,
         "responsibilityrule": rule.pk,
         "routingrecord": record.pk,
         "helprequest": req.pk,
@@ -168,6 +171,12 @@ EXPECTED: dict[str, tuple[int, int, int, int, int, int]] = {
     "axes_accesslog_changelist": (302, 403, 403, 403, 403, 403),
     "axes_accesslog_delete": (302, 403, 403, 403, 403, 403),
     "axes_accesslog_history": (302, 403, 403, 403, 403, 403),
+    # 批准公开: dispatchers and supervisors, who see every request anyway.
+    "board_pendingpublication_add": (302, 403, 403, 403, 403, 403),
+    "board_pendingpublication_change": (302, 403, 200, 403, 403, 200),
+    "board_pendingpublication_changelist": (302, 403, 200, 403, 403, 200),
+    "board_pendingpublication_delete": (302, 403, 403, 403, 403, 403),
+    "board_pendingpublication_history": (302, 403, 200, 403, 403, 200),
     "dispatch_assignment_add": (302, 403, 403, 403, 403, 403),
     "dispatch_assignment_change": (302, 403, 200, 403, 403, 200),
     "dispatch_assignment_changelist": (302, 403, 200, 403, 403, 200),

@@ -14,7 +14,7 @@ from requests_app.models import HelpRequest, State
 from requests_app.selectors import track_token_for
 from requests_app.tests.factories import HelpRequestFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("open311_lists_every_request")]
 
 
 @pytest.fixture

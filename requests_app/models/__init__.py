@@ -9,7 +9,7 @@ Invariants:
 - Times are stored in UTC and shown in Asia/Shanghai.
 
 The models live in one module per part (catalog, request, clock, timeline,
-attachments, open311); this package re-exports them, so `requests_app.models.X`
+attachments, open311, publication); this package re-exports them, so `requests_app.models.X`
 keeps working for callers and migrations (0004 names `private_storage` and
 `_attachment_path` here).
 """
@@ -18,6 +18,7 @@ from .attachments import Attachment, PrivateMediaStorage, _attachment_path, priv
 from .catalog import Category, District
 from .clock import Deadline, DeadlineQuerySet
 from .open311 import ApiClient, ApiSubmission, WebhookDelivery
+from .publication import Publication
 from .request import (
     FINISHED_STATES,
     NOT_FINISHED_STATES,
@@ -47,6 +48,7 @@ __all__ = [
     "HelpRequest",
     "OPEN_STATES",
     "PrivateMediaStorage",
+    "Publication",
     "RESOLVED_STATES",
     "RequestType",
     "Source",

@@ -105,6 +105,10 @@ class HelpRequest(models.Model):
     title = models.CharField(_("标题"), max_length=60)
     content = models.TextField(_("求助内容"), max_length=2000)
     source = models.CharField(_("来源"), max_length=8, choices=Source.choices, default=Source.WEB)
+    # 问政板: the citizen's consent to publish the request and its answer (off unless ticked at
+    # intake). Withdrawn from the progress page; the timeline keeps both moments.
+    publish_consent = models.BooleanField(_("同意公开"), default=False)
+    publish_consent_at = models.DateTimeField(_("同意公开时间"), null=True, blank=True)
 
     # --- Triage (staff) ---
     category = models.ForeignKey(Category, on_delete=models.PROTECT, verbose_name=_("类别"))
@@ -193,6 +197,10 @@ class HelpRequest(models.Model):
                 condition=Q(latitude__isnull=True, longitude__isnull=True)
                 | Q(latitude__isnull=False, longitude__isnull=False),
                 name="req_location_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(publish_consent=False) | Q(publish_consent_at__isnull=False),
+                name="req_consent_has_time",
             ),
         ]
 

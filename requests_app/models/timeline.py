@@ -29,6 +29,7 @@ class Event(models.Model):
         DEADLINE = "deadline", _("时限")
         NOTIFICATION = "notification", _("通知")
         FEEDBACK = "feedback", _("回访评价")
+        PUBLICATION = "publication", _("问政公开")
 
     request = models.ForeignKey(HelpRequest, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)

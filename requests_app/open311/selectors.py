@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from .. import public
 from ..models import ApiClient, Category, District, HelpRequest
 from ..public import PublicSummary, summary_of
-from ..selectors import active_category_by_code, public_requests_qs
+from ..selectors import SUMMARY_COLUMNS, active_category_by_code, board_requests_qs, public_requests_qs
 
 # The API's names for the state table, which lives with the public view.
 OPEN, CLOSED = public.OPEN, public.CLOSED
@@ -69,19 +69,16 @@ def districts_list() -> list[District]:
 
 def service_requests_qs() -> QuerySet[HelpRequest]:
     """Requests with what their public summary shows, in one query, without the personal columns
-    (nothing to decrypt for a list of a thousand)."""
-    return public_requests_qs().only(
-        "ticket_number",
-        "state",
-        "title",
-        "created_at",
-        "updated_at",
-        "latitude",
-        "longitude",
-        "category__code",
-        "category__name",
-        "district__name",
-    )
+    (nothing to decrypt for a list of a thousand). For the client that submitted a request
+    (its token, its webhooks); anyone else reads `public_service_requests_qs`."""
+    return public_requests_qs().only(*SUMMARY_COLUMNS)
+
+
+def public_service_requests_qs() -> QuerySet[HelpRequest]:
+    """What GET requests shows to anyone: the 问政 board's requests only (consented and
+    approved, with the approved title). Ticket numbers are sequential, so a request whose
+    citizen did not consent is not found by its number either."""
+    return board_requests_qs()
 
 
 @dataclass(frozen=True)
@@ -97,7 +94,7 @@ class RequestQuery:
 
 def service_requests_search(*, query: RequestQuery, limit: int = MAX_RESULTS) -> list[PublicSummary]:
     """GET requests: by ids (other filters ignored, as the spec says) or by codes, status and dates."""
-    qs = service_requests_qs()
+    qs = public_service_requests_qs()
     if query.ids:
         qs = qs.filter(ticket_number__in=query.ids)
     else:
@@ -110,9 +107,12 @@ def service_requests_search(*, query: RequestQuery, limit: int = MAX_RESULTS) ->
 
 
 def service_request_get(*, service_request_id: str = "", pk: int | None = None) -> PublicSummary | None:
-    """One request's public summary, by its ticket number (the API) or its id (webhook payloads)."""
-    qs = service_requests_qs()
-    qs = qs.filter(pk=pk) if pk is not None else qs.filter(ticket_number=service_request_id)
+    """One request's public summary, by its ticket number (the API: board requests only) or its
+    id (webhook payloads, to the client that submitted it)."""
+    if pk is not None:  # a webhook payload, for the client that submitted the request
+        qs = service_requests_qs().filter(pk=pk)
+    else:
+        qs = public_service_requests_qs().filter(ticket_number=service_request_id)
     req = qs.first()
     return summary_of(req) if req is not None else None
 

@@ -20,7 +20,7 @@ from requests_app.open311 import selectors, services
 from requests_app.tests.factories import HelpRequestFactory, category
 from requests_app.tests.open311_helpers import make_client, post_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("open311_lists_every_request")]
 
 BASE = "/open311/v2"
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))

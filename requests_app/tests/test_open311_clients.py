@@ -19,7 +19,7 @@ from requests_app.models import HelpRequest, State
 from requests_app.tests.factories import HelpRequestFactory
 from requests_app.tests.open311_helpers import make_client, post_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("open311_lists_every_request")]
 
 BASE = "/open311/v2"
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")

@@ -19,7 +19,7 @@ from georeport import GeoReport
 from requests_app.models import HelpRequest
 from requests_app.tests.open311_helpers import make_client, post_data
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("open311_lists_every_request")]
 
 
 # The server closes each connection after its answer: no live-server thread is left waiting on a

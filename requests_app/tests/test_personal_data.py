@@ -33,6 +33,7 @@ def test_every_encrypted_field_is_in_the_inventory_and_rotated():
         ("requests_app.HelpRequest", "latitude"),
         ("requests_app.HelpRequest", "longitude"),
         ("dispatch.Notification", "recipient"),
+        ("board.MeToo", "phone"),
     }
 
 

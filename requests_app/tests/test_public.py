@@ -25,7 +25,7 @@ from requests_app.tests.factories import HelpRequestFactory, category, district
 from requests_app.tests.open311_helpers import make_client, post_data
 from requests_app.tests.test_forms import valid_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("open311_lists_every_request")]
 
 BASE = "/open311/v2"
 TYPED_TITLE = "王五13812345678家门口水管爆了"

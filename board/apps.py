@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BoardConfig(AppConfig):
+    name = "board"
+    verbose_name = _("问政板")
+
+    def ready(self) -> None:
+        from dispatch.notifications import event_hook_register
+
+        from . import personal_data  # noqa: F401 - registers the board's personal data
+        from .services import me_too_messages_for_event
+
+        # On 办结, everyone who said 我也遇到 is told, through dispatch's outbox.
+        event_hook_register(me_too_messages_for_event)
