@@ -242,6 +242,8 @@ class Notification(models.Model):
         RESOLVED = "resolved", _("已办结")
         REOPENED = "reopened", _("重办")
         DECISION = "decision", _("待督办决定")
+        SURGE = "surge", _("突发聚集")
+        MAIN_RESOLVED = "main_resolved", _("主件已办结")
 
     channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices)
     # A citizen's phone or a staff email: personal data, encrypted at rest like the request's.
@@ -390,3 +392,9 @@ class LateRequest(HelpRequest):
         proxy = True
         verbose_name = _("超时督办件")
         verbose_name_plural = pgettext_lazy("plural", "超时督办件")
+
+
+
+# Surges live in their own module; importing them here makes them part of this app.
+from .surges.models import Surge as Surge  # noqa: E402
+from .surges.models import SurgeMember as SurgeMember  # noqa: E402
