@@ -34,6 +34,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("dispatch", "change_responsibilityrule"),
         ("dispatch", "delete_responsibilityrule"),
         ("dispatch", "view_routingrecord"),
+        ("dispatch", "view_surge"),
     ],
     HANDLER: [("requests_app", "view_helprequest"), ("requests_app", "view_event"), ("dispatch", "handle_request")],
     SUPERVISOR: [
@@ -48,6 +49,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("dispatch", "view_notification"),
         ("dispatch", "view_responsibilityrule"),
         ("dispatch", "view_routingrecord"),
+        ("dispatch", "view_surge"),
     ],
 }
 

@@ -41,3 +41,21 @@ def text_redact(text: str) -> str:
     text = _ID.sub(ID_MARK, text)
     text = _MOBILE.sub(PHONE_MARK, text)
     return _LANDLINE.sub(PHONE_MARK, text)
+
+
+NAME_MARK = "[姓名已隐去]"
+ADDRESS_MARK = "[地址已隐去]"
+
+
+def text_redact_known(text: str, *, names: tuple[str, ...] = (), addresses: tuple[str, ...] = ()) -> str:
+    """`text_redact`, and also the names and addresses known for the request the text was written about.
+
+    For staff text written for one citizen that another one reads (a merged
+    duplicate receives its main request's reply). Names shorter than two
+    characters are left alone: one character would mask ordinary words.
+    """
+    for address in sorted((a.strip() for a in addresses if a and len(a.strip()) >= 2), key=len, reverse=True):
+        text = text.replace(address, ADDRESS_MARK)
+    for name in sorted((n.strip() for n in names if n and len(n.strip()) >= 2), key=len, reverse=True):
+        text = text.replace(name, NAME_MARK)
+    return text_redact(text)

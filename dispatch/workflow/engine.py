@@ -10,6 +10,7 @@ actions, the API and Celery tasks alike. It
   and the action's guard;
 - applies the row's effect, saves the request with `update_fields` and
   appends one immutable `Event`;
+- copies a public reply to the requests merged into this one (`followers`);
 - writes the outbox rows (notifications, Open311 webhooks) in the same
   transaction, so a committed change always has them and a refused one none;
   they are published once the transaction commits.
@@ -35,6 +36,7 @@ from .. import notifications
 from ..access import Actor, Principal, Role, actor_user, scope_of
 from ..models import Assignment, ExtensionRequest
 from .context import Context, TransitionError, UnitScope
+from .followers import duplicates_follow
 from .table import ACTIONS, ACTIONS_BY_NAME, Action
 
 
@@ -143,4 +145,6 @@ def transition_apply(
             # always has its notifications and webhooks, and a refused one none.
             webhooks_enqueue_for_event(event=event)
             notifications.notifications_for_event(event=event)
+            # One reply answers everyone merged into this request (并单).
+            duplicates_follow(event=event, help_request=help_request)
     return help_request
