@@ -394,7 +394,6 @@ class LateRequest(HelpRequest):
         verbose_name_plural = pgettext_lazy("plural", "超时督办件")
 
 
-
 # Surges live in their own module; importing them here makes them part of this app.
 from .surges.models import Surge as Surge  # noqa: E402
 from .surges.models import SurgeMember as SurgeMember  # noqa: E402

@@ -13,9 +13,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from helpdesk.admin_tools import ReadOnlyAdminMixin
@@ -79,7 +78,9 @@ class SurgeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_urls(self) -> list:
         return [
             path("<int:surge_id>/merge/", self.admin_site.admin_view(self.merge_view), name="dispatch_surge_merge"),
-            path("<int:surge_id>/dismiss/", self.admin_site.admin_view(self.dismiss_view), name="dispatch_surge_dismiss"),
+            path(
+                "<int:surge_id>/dismiss/", self.admin_site.admin_view(self.dismiss_view), name="dispatch_surge_dismiss"
+            ),
             *super().get_urls(),
         ]
 
@@ -126,7 +127,11 @@ class SurgeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if result.skipped:
             messages.warning(
                 request,
-                ngettext("%(n)d 件未并单（已在办理或已是重复件）", "%(n)d 件未并单（已在办理或已是重复件）", len(result.skipped))
+                ngettext(
+                    "%(n)d 件未并单（已在办理或已是重复件）",
+                    "%(n)d 件未并单（已在办理或已是重复件）",
+                    len(result.skipped),
+                )
                 % {"n": len(result.skipped)},
             )
         return self._back(surge)

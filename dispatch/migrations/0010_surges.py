@@ -6,84 +6,158 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dispatch', '0009_responsibility_rules'),
-        ('requests_app', '0010_helprequest_location'),
+        ("dispatch", "0009_responsibility_rules"),
+        ("requests_app", "0010_helprequest_location"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('breach', '超时督办'), ('reminder', '到期提醒'), ('handed_over', '已交办'), ('resolved', '已办结'), ('reopened', '重办'), ('decision', '待督办决定'), ('surge', '突发聚集'), ('main_resolved', '主件已办结')], max_length=16, verbose_name='类型'),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("breach", "超时督办"),
+                    ("reminder", "到期提醒"),
+                    ("handed_over", "已交办"),
+                    ("resolved", "已办结"),
+                    ("reopened", "重办"),
+                    ("decision", "待督办决定"),
+                    ("surge", "突发聚集"),
+                    ("main_resolved", "主件已办结"),
+                ],
+                max_length=16,
+                verbose_name="类型",
+            ),
         ),
         migrations.CreateModel(
-            name='Surge',
+            name="Surge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cell', models.CharField(blank=True, max_length=24, verbose_name='位置格')),
-                ('title', models.CharField(max_length=60, verbose_name='代表标题')),
-                ('state', models.CharField(choices=[('open', '待处置'), ('merged', '已并单'), ('dismissed', '已排除')], default='open', max_length=12, verbose_name='状态')),
-                ('first_at', models.DateTimeField(verbose_name='首件时间')),
-                ('last_at', models.DateTimeField(verbose_name='末件时间')),
-                ('window_seconds', models.PositiveIntegerField(verbose_name='统计窗口(秒)')),
-                ('observed', models.PositiveIntegerField(verbose_name='窗口内件数')),
-                ('baseline', models.FloatField(verbose_name='平时件数')),
-                ('baseline_weeks', models.PositiveSmallIntegerField(verbose_name='基线周数')),
-                ('tail_probability', models.FloatField(verbose_name='尾概率')),
-                ('threshold', models.FloatField(verbose_name='判定阈值')),
-                ('detected_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='发现时间')),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='更新时间')),
-                ('notified_at', models.DateTimeField(blank=True, null=True, verbose_name='通知时间')),
-                ('handled_at', models.DateTimeField(blank=True, null=True, verbose_name='处置时间')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='requests_app.category', verbose_name='类别')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='requests_app.district', verbose_name='区县(市)')),
-                ('lead', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='requests_app.helprequest', verbose_name='主件')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("cell", models.CharField(blank=True, max_length=24, verbose_name="位置格")),
+                ("title", models.CharField(max_length=60, verbose_name="代表标题")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("open", "待处置"), ("merged", "已并单"), ("dismissed", "已排除")],
+                        default="open",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("first_at", models.DateTimeField(verbose_name="首件时间")),
+                ("last_at", models.DateTimeField(verbose_name="末件时间")),
+                ("window_seconds", models.PositiveIntegerField(verbose_name="统计窗口(秒)")),
+                ("observed", models.PositiveIntegerField(verbose_name="窗口内件数")),
+                ("baseline", models.FloatField(verbose_name="平时件数")),
+                ("baseline_weeks", models.PositiveSmallIntegerField(verbose_name="基线周数")),
+                ("tail_probability", models.FloatField(verbose_name="尾概率")),
+                ("threshold", models.FloatField(verbose_name="判定阈值")),
+                ("detected_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="发现时间")),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="更新时间")),
+                ("notified_at", models.DateTimeField(blank=True, null=True, verbose_name="通知时间")),
+                ("handled_at", models.DateTimeField(blank=True, null=True, verbose_name="处置时间")),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="requests_app.category",
+                        verbose_name="类别",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="requests_app.district",
+                        verbose_name="区县(市)",
+                    ),
+                ),
+                (
+                    "lead",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="requests_app.helprequest",
+                        verbose_name="主件",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '突发聚集',
-                'verbose_name_plural': '突发聚集',
-                'ordering': ['-detected_at', '-id'],
+                "verbose_name": "突发聚集",
+                "verbose_name_plural": "突发聚集",
+                "ordering": ["-detected_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='SurgeMember',
+            name="SurgeMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('added_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='加入时间')),
-                ('request', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='surge_membership', to='requests_app.helprequest', verbose_name='求助件')),
-                ('surge', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='dispatch.surge')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("added_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="加入时间")),
+                (
+                    "request",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="surge_membership",
+                        to="requests_app.helprequest",
+                        verbose_name="求助件",
+                    ),
+                ),
+                (
+                    "surge",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="memberships", to="dispatch.surge"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '聚集成员',
-                'verbose_name_plural': '聚集成员',
-                'ordering': ['request__created_at', 'request_id'],
+                "verbose_name": "聚集成员",
+                "verbose_name_plural": "聚集成员",
+                "ordering": ["request__created_at", "request_id"],
             },
         ),
         migrations.AddField(
-            model_name='surge',
-            name='members',
-            field=models.ManyToManyField(related_name='surges', through='dispatch.SurgeMember', to='requests_app.helprequest', verbose_name='成员'),
+            model_name="surge",
+            name="members",
+            field=models.ManyToManyField(
+                related_name="surges",
+                through="dispatch.SurgeMember",
+                to="requests_app.helprequest",
+                verbose_name="成员",
+            ),
         ),
         migrations.AddIndex(
-            model_name='surge',
-            index=models.Index(fields=['-last_at'], name='surge_last_idx'),
+            model_name="surge",
+            index=models.Index(fields=["-last_at"], name="surge_last_idx"),
         ),
         migrations.AddIndex(
-            model_name='surge',
-            index=models.Index(fields=['-detected_at'], name='surge_detected_idx'),
+            model_name="surge",
+            index=models.Index(fields=["-detected_at"], name="surge_detected_idx"),
         ),
         migrations.AddConstraint(
-            model_name='surge',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['open', 'merged', 'dismissed'])), name='surge_state_valid'),
+            model_name="surge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("state__in", ["open", "merged", "dismissed"])), name="surge_state_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='surge',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'merged'), _negated=True), ('lead__isnull', False), _connector='OR'), name='surge_merged_has_lead'),
+            model_name="surge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "merged"), _negated=True), ("lead__isnull", False), _connector="OR"
+                ),
+                name="surge_merged_has_lead",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='surge',
-            constraint=models.CheckConstraint(condition=models.Q(('tail_probability__gte', 0), ('tail_probability__lte', 1)), name='surge_probability_valid'),
+            model_name="surge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("tail_probability__gte", 0), ("tail_probability__lte", 1)),
+                name="surge_probability_valid",
+            ),
         ),
     ]

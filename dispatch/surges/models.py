@@ -15,9 +15,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from requests_app.models import Category, District, HelpRequest
 
@@ -49,7 +48,7 @@ class Surge(models.Model):
         HelpRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("主件")
     )
     handled_at = models.DateTimeField(_("处置时间"), null=True, blank=True)
-    members = models.ManyToManyField(
+    members: models.ManyToManyField[HelpRequest, SurgeMember] = models.ManyToManyField(
         HelpRequest, through="SurgeMember", related_name="surges", verbose_name=_("成员")
     )
 
@@ -83,7 +82,7 @@ class Surge(models.Model):
 
     @property
     def summary(self) -> str:
-        """"金水区 · 民生 · 38 件 / 2 小时，平时 1.2 件": the rule's numbers as supervisors read them."""
+        """ "金水区 · 民生 · 38 件 / 2 小时，平时 1.2 件": the rule's numbers as supervisors read them."""
         return gettext("%(district)s · %(category)s · %(observed)d 件 / %(window)s，平时 %(baseline).1f 件") % {
             "district": self.district.name,
             "category": self.category.name,

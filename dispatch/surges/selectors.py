@@ -31,6 +31,15 @@ def surge_members(*, surge: Surge) -> QuerySet[HelpRequest]:
     return (
         HelpRequest.objects.filter(surge_membership__surge=surge)
         .select_related("duplicate_of")
-        .only("pk", "ticket_number", "title", "state", "created_at", "duplicate_of__ticket_number", "latitude", "longitude")
+        .only(
+            "pk",
+            "ticket_number",
+            "title",
+            "state",
+            "created_at",
+            "duplicate_of__ticket_number",
+            "latitude",
+            "longitude",
+        )
         .order_by("created_at", "id")
     )

@@ -106,16 +106,12 @@ def surges_detect(*, now: dt.datetime | None = None, rule: Rule | None = None) -
     could_flag = {k for k, items in by_key.items() if len(items) >= rule.min_size}
     past = _past_totals(keys=could_flag, now=now, rule=rule) if could_flag else {}
     # A group is never larger than its key's count: keys whose whole count would not flag are skipped.
-    wanted = {k for k in could_flag if rule.flags(len(by_key[k]), past.get(k, 0))} | (
-        set(active_by_key) & set(by_key)
-    )
+    wanted = {k for k in could_flag if rule.flags(len(by_key[k]), past.get(k, 0))} | (set(active_by_key) & set(by_key))
     result.keys = len(wanted)
     if not wanted:
         return result
     window_pks = [i.pk for k in wanted for i in by_key[k]]
-    member_of = dict(
-        SurgeMember.objects.filter(request_id__in=window_pks).values_list("request_id", "surge_id")
-    )
+    member_of = dict(SurgeMember.objects.filter(request_id__in=window_pks).values_list("request_id", "surge_id"))
     for key in sorted(wanted):
         try:
             with transaction.atomic():
@@ -228,7 +224,14 @@ def _flag(*, key: Key, group: Group, past_total: int, rule: Rule, now: dt.dateti
 
 
 def _grow(
-    *, surge: Surge, group: Group, new: list[int], member_of: dict[int, int], past_total: int, rule: Rule, now: dt.datetime
+    *,
+    surge: Surge,
+    group: Group,
+    new: list[int],
+    member_of: dict[int, int],
+    past_total: int,
+    rule: Rule,
+    now: dt.datetime,
 ) -> None:
     SurgeMember.objects.bulk_create([SurgeMember(surge=surge, request_id=pk, added_at=now) for pk in new])
     for pk in new:
@@ -298,7 +301,9 @@ def surge_merge(*, surge_id: int, lead_id: int, actor: Actor, now: dt.datetime |
             raise TransitionError(gettext("聚集不存在"))
         if surge.state == Surge.State.DISMISSED:
             raise TransitionError(gettext("该聚集已排除"))
-        member_ids = list(surge.memberships.order_by("request__created_at", "request_id").values_list("request_id", flat=True))
+        member_ids = list(
+            surge.memberships.order_by("request__created_at", "request_id").values_list("request_id", flat=True)
+        )
         if lead_id not in member_ids:
             raise TransitionError(gettext("主件必须是该聚集的成员"))
         lead = HelpRequest.objects.get(pk=lead_id)
@@ -310,7 +315,9 @@ def surge_merge(*, surge_id: int, lead_id: int, actor: Actor, now: dt.datetime |
             if pk == lead_id:
                 continue
             try:
-                transition_apply(request_id=pk, action="mark_duplicate", actor=actor, now=now, duplicate_of=lead, note=note)
+                transition_apply(
+                    request_id=pk, action="mark_duplicate", actor=actor, now=now, duplicate_of=lead, note=note
+                )
             except TransitionError as exc:
                 result.skipped.append((pk, str(exc)))
             else:

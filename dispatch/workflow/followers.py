@@ -45,7 +45,9 @@ def duplicates_follow(*, event: Event, help_request: HelpRequest) -> list[Event]
     if action == "mark_duplicate":
         main = help_request.duplicate_of
         reply = (
-            Event.objects.filter(request=main, is_public=True, data__action="resolve").order_by("-created_at", "-id").first()
+            Event.objects.filter(request=main, is_public=True, data__action="resolve")
+            .order_by("-created_at", "-id")
+            .first()
             if main is not None and main.resolved_at is not None
             else None
         )
