@@ -1,14 +1,15 @@
 """The surge rule and the grouping, as pure functions (no database, no logging: the texts are citizens').
 
-The rule. For one district and channel, let λ be the mean number of requests
-submitted in the same window (the same `window` length, ending at the same
-weekday and time of day) in each of the last `weeks` weeks, floored at
-`floor` so that a channel that is usually silent does not turn every pair of
-requests into a surge. A group of `n` similar requests inside the window is a
-surge when n ≥ `min_size` and P(X ≥ n) < `threshold` for X ~ Poisson(λ).
-The baseline counts every request of the district and channel, not only the
-similar ones, so it overstates what a group of similar requests would
-usually reach: the test errs on the side of silence.
+The rule. For a group of `n` similar requests of one district and channel
+inside the window, let λ be the mean number of requests of that district and
+channel that read like the group (the same similarity and cell test as the
+grouping), submitted in the same window (the same `window` length, ending at
+the same weekday and time of day) of each of the last `weeks` weeks, floored
+at `floor` so that a problem never seen before does not turn every handful of
+requests into a surge. The group is a surge when n ≥ `min_size` and
+P(X ≥ n) < `threshold` for X ~ Poisson(λ). Counting only the alike requests
+matters in a busy channel: 民生 in 金水区 may see thirty requests in two hours,
+but rarely fifteen about one water cut.
 
 The grouping. Requests of one district and channel are taken oldest first;
 each joins the group whose first request reads most alike (`textsim.Probe`,
@@ -65,7 +66,7 @@ class Rule:
     floor: float
 
     def rate(self, past_total: int) -> float:
-        """λ: the usual count in one window, from the total of the `weeks` past windows."""
+        """λ: the usual count in one window, from the count over the `weeks` past windows."""
         return max(past_total / self.weeks, self.floor)
 
     def tail(self, n: int, past_total: int) -> float:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.db.models.functions import Left
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -62,8 +62,12 @@ class DetectResult:
     grown: list[int] = field(default_factory=list)  # surges that gained members
 
 
-def _past_totals(*, keys: set[Key], now: dt.datetime, rule: Rule) -> dict[Key, int]:
-    """Requests per district and channel in the same window of each of the last `rule.weeks` weeks (one query)."""
+def _past_items(*, keys: set[Key], now: dt.datetime, rule: Rule) -> dict[Key, list[Item]]:
+    """The requests of these districts and channels in the same window of each of the last `rule.weeks` weeks.
+
+    One query over `rule.weeks` index ranges of `created_at`; a group's baseline
+    counts those among them that read like it (`_baseline_count`).
+    """
     window = dt.timedelta(seconds=rule.window_seconds)
     spans = Q()
     for week in range(1, rule.weeks + 1):
@@ -72,11 +76,23 @@ def _past_totals(*, keys: set[Key], now: dt.datetime, rule: Rule) -> dict[Key, i
     rows = (
         HelpRequest.objects.filter(spans, district_id__in={k[0] for k in keys})
         .exclude(state=State.INVALID)
-        .values_list("district_id", "category_claimed_id")
-        .annotate(n=Count("id"))
-        .order_by()
+        .annotate(head=Left("content", CONTENT_HEAD))
+        .values_list("pk", "district_id", "category_claimed_id", "latitude", "longitude", "title", "head")
     )
-    return {(d, c): n for d, c, n in rows}
+    past: dict[Key, list[Item]] = defaultdict(list)
+    for pk, district_id, channel_id, lat, lon, title, head in rows:
+        if (district_id, channel_id) in keys:
+            past[(district_id, channel_id)].append(Item(pk=pk, title=title, head=head, cell=cell_of(lat, lon)))
+    return past
+
+
+def _baseline_count(group: Group, past: list[Item]) -> int:
+    """How many of the past weeks' requests of the key read like the group (and lie near it)."""
+    return sum(
+        1
+        for item in past
+        if cells_near(group.cell, item.cell) and group.probe.similarity(item.title, item.head) >= SIMILARITY_THRESHOLD
+    )
 
 
 def surges_detect(*, now: dt.datetime | None = None, rule: Rule | None = None) -> DetectResult:
@@ -103,15 +119,14 @@ def surges_detect(*, now: dt.datetime | None = None, rule: Rule | None = None) -
     active_by_key: dict[Key, list[Surge]] = defaultdict(list)
     for surge in active:
         active_by_key[(surge.district_id, surge.category_id)].append(surge)
-    could_flag = {k for k, items in by_key.items() if len(items) >= rule.min_size}
-    past = _past_totals(keys=could_flag, now=now, rule=rule) if could_flag else {}
-    # A group is never larger than its key's count: keys whose whole count would not flag are skipped.
-    wanted = {k for k in could_flag if rule.flags(len(by_key[k]), past.get(k, 0))} | (set(active_by_key) & set(by_key))
+    # A key with fewer requests than the minimum cannot flag; surges still active may grow with any group.
+    wanted = {k for k, items in by_key.items() if len(items) >= rule.min_size} | (set(active_by_key) & set(by_key))
     result.keys = len(wanted)
     if not wanted:
         return result
     window_pks = [i.pk for k in wanted for i in by_key[k]]
     member_of = dict(SurgeMember.objects.filter(request_id__in=window_pks).values_list("request_id", "surge_id"))
+    past = _past_items(keys=wanted, now=now, rule=rule)
     for key in sorted(wanted):
         try:
             with transaction.atomic():
@@ -120,7 +135,7 @@ def surges_detect(*, now: dt.datetime | None = None, rule: Rule | None = None) -
                     items=by_key[key],
                     surges=active_by_key.get(key, []),
                     member_of=member_of,
-                    past_total=past.get(key, 0),
+                    past=past.get(key, []),
                     rule=rule,
                     now=now,
                     result=result,
@@ -149,7 +164,7 @@ def _detect_key(
     items: list[Item],
     surges: list[Surge],
     member_of: dict[int, int],
-    past_total: int,
+    past: list[Item],
     rule: Rule,
     now: dt.datetime,
     result: DetectResult,
@@ -173,11 +188,15 @@ def _detect_key(
         new = [pk for pk in group.pks if pk not in member_of]
         if surge is not None:
             if new:
+                past_total = _baseline_count(group, past)
                 _grow(surge=surge, group=group, new=new, member_of=member_of, past_total=past_total, rule=rule, now=now)
                 result.grown.append(surge.pk)
             continue
-        if len(new) < len(group.pks) or not rule.flags(len(group.pks), past_total):
-            continue  # members of an older, inactive surge, or not unusual
+        if len(new) < len(group.pks) or not rule.flags(len(group.pks), 0):
+            continue  # members of an older, inactive surge, or too few even for a silent channel
+        past_total = _baseline_count(group, past)
+        if not rule.flags(len(group.pks), past_total):
+            continue  # as many as usual
         surge = _flag(key=key, group=group, past_total=past_total, rule=rule, now=now)
         for pk in group.pks:
             member_of[pk] = surge.pk

@@ -59,11 +59,13 @@ def burst(n, *, start=NOW - dt.timedelta(minutes=20), every=dt.timedelta(minutes
     return [submit(start + i * every, **kwargs) for i in range(n)]
 
 
-def background(per_window, *, weeks=4):
-    """`per_window` requests of the channel in each of the past weeks' same window."""
+def background(per_window, *, weeks=4, text=WATER, others=0):
+    """`per_window` requests like `text` (and `others` unlike it) in each of the past weeks' same window."""
     for week in range(1, weeks + 1):
         for i in range(per_window):
-            submit(NOW - dt.timedelta(weeks=week, minutes=10 + i), OTHERS[i % len(OTHERS)])
+            submit(NOW - dt.timedelta(weeks=week, minutes=10 + i), text)
+        for i in range(others):
+            submit(NOW - dt.timedelta(weeks=week, minutes=30 + i), OTHERS[i % len(OTHERS)])
 
 
 def test_poisson_tail_matches_the_definition():
@@ -85,7 +87,7 @@ def test_rule_is_a_tail_probability_not_a_fixed_count():
 
 
 def test_a_burst_of_similar_requests_is_flagged_with_its_members_and_numbers(staff, supervisor_mail):
-    background(1)
+    background(1, others=3)  # once a week this water problem, among others of the channel
     members = burst(8)
     unrelated = submit(NOW - dt.timedelta(minutes=5), OTHERS[0])
     elsewhere = burst(3, where="erqi")
@@ -102,10 +104,17 @@ def test_a_burst_of_similar_requests_is_flagged_with_its_members_and_numbers(sta
 
 
 def test_the_same_count_is_no_surge_where_it_is_usual(staff):
-    background(7)  # a busy channel: 7 in this window every week
+    background(7)  # 7 requests like these in this window every week
     burst(8)
     assert surges_detect(now=NOW).flagged == []
     assert not Surge.objects.exists()
+
+
+def test_a_busy_channel_still_flags_a_burst_about_one_thing(staff):
+    background(0, others=12)  # 12 requests of the channel every week, about other things
+    burst(8)
+    assert len(surges_detect(now=NOW).flagged) == 1
+    assert Surge.objects.get().baseline == 0.5  # none of those read like the burst: the floor
 
 
 def test_too_few_requests_are_no_surge_even_in_a_silent_channel(staff):
@@ -194,7 +203,7 @@ def test_dashboard_and_admin_list_show_the_surge_to_supervisors_only(client, sta
     page = html_of(client.get(reverse("admin:dispatch_surge_change", args=[surge.pk])), 'id="surge-members"')
     for member in members:
         assert member.ticket_number in page
-    assert "过去 4 周平均 0.5 件" in page
+    assert "在过去 4 周同一星期几、同一时段的同样长的窗口内平均 0.5 件" in page
     client.force_login(staff.handler_a)
     assert client.get(reverse("admin:dispatch_surge_changelist")).status_code == 403
     html = html_of(client.get(reverse("admin:dispatch_dashboard")), 'id="surges"')
