@@ -324,6 +324,35 @@ def ticks(start: dt.datetime, end: dt.datetime, interval: int) -> list[dt.dateti
     return out
 
 
+def diagnose(burst_ids: set[int], now: dt.datetime, rule) -> None:
+    """Why a burst went unflagged: the groups its requests fell into, their size and baseline."""
+    from dispatch.similar import THRESHOLD
+    from dispatch.surges import services
+    from dispatch.surges.rule import groups_of
+    from requests_app.models import HelpRequest
+
+    some = HelpRequest.objects.filter(pk__in=burst_ids).first()
+    key = (some.district_id, some.category_claimed_id)
+    since = now - dt.timedelta(seconds=rule.window_seconds)
+    items = [
+        services.Item(pk=pk, title=t, head=c[:300], cell=services.cell_of(la, lo))
+        for pk, t, c, la, lo in HelpRequest.objects.filter(
+            district_id=key[0], category_claimed_id=key[1], created_at__gt=since, created_at__lte=now
+        )
+        .order_by("created_at", "id")
+        .values_list("pk", "title", "content", "latitude", "longitude")
+    ]
+    past = services._past_items(keys={key}, now=now, rule=rule).get(key, [])
+    for g in groups_of(items, threshold=THRESHOLD):
+        inside = len(set(g.pks) & burst_ids)
+        if inside:
+            n, base = len(g.pks), services._baseline_count(g, past)
+            print(
+                f"    group: {n} requests ({inside} of the burst), past alike {base} in {len(past)} -> "
+                f"lambda {rule.rate(base):.2f}, p {rule.tail(n, base):.1e}; window holds {len(items)}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--per-day", type=float, default=3000)
@@ -332,6 +361,7 @@ def main() -> None:
     parser.add_argument("--filler", type=int, default=0, help="older requests to add (table size for the cost)")
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--reuse", action="store_true", help="keep the loaded database")
+    parser.add_argument("--no-replay", action="store_true", help="bursts only")
     args = parser.parse_args()
     url = os.environ["DATABASE_URL"]
     if not args.reuse:
@@ -377,9 +407,9 @@ def main() -> None:
 
     # 1. Replay of quiet days: every surge flagged is false.
     Surge.objects.all().delete()
-    times: list[float] = []
+    times: list[float] = [0.0]
     per_day: dict[str, int] = {}
-    replay = ticks(replay_start, end, interval)
+    replay = [] if args.no_replay else ticks(replay_start, end, interval)
     started = time.perf_counter()
     for t in replay:
         t0 = time.perf_counter()
@@ -440,6 +470,8 @@ def main() -> None:
             f"  burst {trial + 1}: {district}/{category} {local:%a %H:%M} -> "
             + (f"flagged at tick {flagged_at} after its start" if flagged_at else "NOT flagged")
         )
+        if flagged_at is None:
+            diagnose(burst_ids, t, rule)
         SurgeMember.objects.all().delete()
         Notification.objects.all().delete()
         Surge.objects.all().delete()

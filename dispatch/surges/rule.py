@@ -3,19 +3,25 @@
 The rule. For a group of `n` similar requests of one district and channel
 inside the window, let λ be the mean number of requests of that district and
 channel that read like the group (the same similarity and cell test as the
-grouping), submitted in the same window (the same `window` length, ending at
-the same weekday and time of day) of each of the last `weeks` weeks, floored
+grouping), submitted in the same window (the same length, ending at the
+same weekday and time of day) of each of the last `weeks` weeks, floored
 at `floor` so that a problem never seen before does not turn every handful of
 requests into a surge. The group is a surge when n ≥ `min_size` and
-P(X ≥ n) < `threshold` for X ~ Poisson(λ). Counting only the alike requests
+P(X ≥ n) < `threshold` for X ~ Poisson(λ), for the last quarter, half or
+whole of the window (a burst of fifteen in ten minutes stands out in half an
+hour long before it does in two hours; the replay in bench/RESULTS.md
+measures what testing three lengths costs in false surges). Counting only the alike requests
 matters in a busy channel: 民生 in 金水区 may see thirty requests in two hours,
 but rarely fifteen about one water cut.
 
 The grouping. Requests of one district and channel are taken oldest first;
-each joins the group whose first request reads most alike (`textsim.Probe`,
-the similarity of the duplicate suggestions, at or above its threshold) and,
-when both gave a location, lies in the same or a neighbouring ~1 km cell;
-otherwise it starts a group of its own.
+each joins the group it reads most alike (`textsim.Probe`, the similarity of
+the duplicate suggestions, at or above its threshold, against any of the
+group's latest `LINK_MEMBERS` members: citizens describe one water cut in
+their own words, and two of them may share few characters while each shares
+many with a third) and, when both gave a location, lies in the same or a
+neighbouring ~1 km cell; otherwise it starts a group of its own. A past
+request counts towards a group's baseline when it would have joined it.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from requests_app.location import coordinate_round
 
 from ..textsim import Probe
 
+# A request is compared with at most this many members of a group (its latest ones).
+LINK_MEMBERS = 8
 # Two decimals of a degree: ~1.1 km north-south, ~0.9 km east-west at Zhengzhou.
 CELL_PLACES = 2
 
@@ -75,6 +83,41 @@ class Rule:
     def flags(self, n: int, past_total: int) -> bool:
         return n >= self.min_size and self.tail(n, past_total) < self.threshold
 
+    @property
+    def scales(self) -> tuple[int, ...]:
+        """The window lengths tested: a quarter, a half and the whole window (a burst is short)."""
+        return tuple(sorted({max(self.window_seconds // 4, 1), max(self.window_seconds // 2, 1), self.window_seconds}))
+
+    def judge(self, *, ages: list[float], past_offsets: list[float]) -> Verdict:
+        """The most improbable of the scales for a group whose members are `ages` seconds old, against
+        the alike past requests `past_offsets` seconds before the end of their week's window."""
+        best: Verdict | None = None
+        for seconds in self.scales:
+            n = sum(1 for a in ages if a < seconds)
+            past = sum(1 for o in past_offsets if o < seconds)
+            verdict = Verdict(
+                n=n,
+                seconds=seconds,
+                past=past,
+                rate=self.rate(past),
+                tail=self.tail(n, past),
+                flagged=self.flags(n, past),
+            )
+            if best is None or (verdict.n >= self.min_size and (best.n < self.min_size or verdict.tail < best.tail)):
+                best = verdict
+        assert best is not None  # scales is never empty
+        return best
+
+
+@dataclass(frozen=True)
+class Verdict:
+    n: int  # members in the scale's window
+    seconds: int  # the scale
+    past: int  # alike requests in the same window of the past weeks, together
+    rate: float  # λ
+    tail: float  # P(X ≥ n)
+    flagged: bool
+
 
 def cell_of(latitude: Decimal | None, longitude: Decimal | None) -> tuple[int, int] | None:
     """The ~1 km cell of a point as integer indices, None without a point."""
@@ -108,18 +151,34 @@ class Item:
     title: str
     head: str  # the start of the content (similar.CONTENT_HEAD characters)
     cell: tuple[int, int] | None
+    age: float = 0.0  # seconds before `now` (for a past request: before the end of its week's window)
 
 
 @dataclass
 class Group:
     leader: Item
-    probe: Probe
     cell: tuple[int, int] | None
+    probes: list[Probe] = field(default_factory=list)
     members: list[Item] = field(default_factory=list)
 
     @property
     def pks(self) -> list[int]:
         return [m.pk for m in self.members]
+
+    def similarity(self, item: Item) -> float:
+        return max(p.similarity(item.title, item.head) for p in self.probes)
+
+    def admits(self, item: Item, *, threshold: float) -> bool:
+        """Whether `item` would join this group (the baseline's test)."""
+        return cells_near(self.cell, item.cell) and self.similarity(item) >= threshold
+
+    def add(self, item: Item) -> None:
+        self.members.append(item)
+        if self.cell is None:
+            self.cell = item.cell
+        self.probes.append(Probe.of(item.title, item.head))
+        if len(self.probes) > LINK_MEMBERS:
+            del self.probes[0]
 
 
 def groups_of(items: Iterable[Item], *, threshold: float) -> list[Group]:
@@ -131,13 +190,11 @@ def groups_of(items: Iterable[Item], *, threshold: float) -> list[Group]:
         for group in groups:
             if not cells_near(group.cell, item.cell):
                 continue
-            score = group.probe.similarity(item.title, item.head)
+            score = group.similarity(item)
             if score >= best_score:
                 best, best_score = group, score
         if best is None:
-            best = Group(leader=item, probe=Probe.of(item.title, item.head), cell=item.cell)
+            best = Group(leader=item, cell=item.cell)
             groups.append(best)
-        elif best.cell is None:
-            best.cell = item.cell
-        best.members.append(item)
+        best.add(item)
     return groups

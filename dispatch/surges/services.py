@@ -37,7 +37,7 @@ from ..similar import THRESHOLD as SIMILARITY_THRESHOLD
 from ..textsim import Probe
 from ..workflow import TransitionError, transition_apply
 from .models import Surge, SurgeMember
-from .rule import Group, Item, Rule, cell_label, cell_of, cells_near, groups_of
+from .rule import Group, Item, Rule, Verdict, cell_label, cell_of, cells_near, groups_of
 
 logger = logging.getLogger(__name__)
 
@@ -77,22 +77,24 @@ def _past_items(*, keys: set[Key], now: dt.datetime, rule: Rule) -> dict[Key, li
         HelpRequest.objects.filter(spans, district_id__in={k[0] for k in keys})
         .exclude(state=State.INVALID)
         .annotate(head=Left("content", CONTENT_HEAD))
-        .values_list("pk", "district_id", "category_claimed_id", "latitude", "longitude", "title", "head")
+        .values_list("pk", "district_id", "category_claimed_id", "latitude", "longitude", "title", "head", "created_at")
     )
     past: dict[Key, list[Item]] = defaultdict(list)
-    for pk, district_id, channel_id, lat, lon, title, head in rows:
+    week = dt.timedelta(weeks=1).total_seconds()
+    for pk, district_id, channel_id, lat, lon, title, head, created_at in rows:
         if (district_id, channel_id) in keys:
-            past[(district_id, channel_id)].append(Item(pk=pk, title=title, head=head, cell=cell_of(lat, lon)))
+            offset = (now - created_at).total_seconds() % week  # before the end of its week's window
+            past[(district_id, channel_id)].append(
+                Item(pk=pk, title=title, head=head, cell=cell_of(lat, lon), age=offset)
+            )
     return past
 
 
-def _baseline_count(group: Group, past: list[Item]) -> int:
-    """How many of the past weeks' requests of the key read like the group (and lie near it)."""
-    return sum(
-        1
-        for item in past
-        if cells_near(group.cell, item.cell) and group.probe.similarity(item.title, item.head) >= SIMILARITY_THRESHOLD
-    )
+def _judge(*, group: Group, members: list[Item], past: list[Item], rule: Rule) -> Verdict:
+    """The rule for `members` (the group, or a surge's members in the window) against the past
+    weeks' requests of the key that read like the group (and lie near it)."""
+    alike = [item.age for item in past if group.admits(item, threshold=SIMILARITY_THRESHOLD)]
+    return rule.judge(ages=[m.age for m in members], past_offsets=alike)
 
 
 def surges_detect(*, now: dt.datetime | None = None, rule: Rule | None = None) -> DetectResult:
@@ -106,11 +108,13 @@ def surges_detect(*, now: dt.datetime | None = None, rule: Rule | None = None) -
         .exclude(state=State.INVALID)
         .annotate(head=Left("content", CONTENT_HEAD))
         .order_by("created_at", "id")
-        .values_list("pk", "district_id", "category_claimed_id", "latitude", "longitude", "title", "head")
+        .values_list("pk", "district_id", "category_claimed_id", "latitude", "longitude", "title", "head", "created_at")
     )
     by_key: dict[Key, list[Item]] = defaultdict(list)
-    for pk, district_id, channel_id, lat, lon, title, head in rows:
-        by_key[(district_id, channel_id)].append(Item(pk=pk, title=title, head=head, cell=cell_of(lat, lon)))
+    for pk, district_id, channel_id, lat, lon, title, head, created_at in rows:
+        by_key[(district_id, channel_id)].append(
+            Item(pk=pk, title=title, head=head, cell=cell_of(lat, lon), age=(now - created_at).total_seconds())
+        )
     result.requests = sum(len(v) for v in by_key.values())
     # Surges still active may grow with any group; other keys matter only if they could flag.
     active = list(
@@ -188,16 +192,17 @@ def _detect_key(
         new = [pk for pk in group.pks if pk not in member_of]
         if surge is not None:
             if new:
-                past_total = _baseline_count(group, past)
-                _grow(surge=surge, group=group, new=new, member_of=member_of, past_total=past_total, rule=rule, now=now)
+                members = [i for i in items if i.pk in set(new) or member_of.get(i.pk) == surge.pk]
+                verdict = _judge(group=group, members=members, past=past, rule=rule)
+                _grow(surge=surge, new=new, member_of=member_of, verdict=verdict, now=now)
                 result.grown.append(surge.pk)
             continue
-        if len(new) < len(group.pks) or not rule.flags(len(group.pks), 0):
-            continue  # members of an older, inactive surge, or too few even for a silent channel
-        past_total = _baseline_count(group, past)
-        if not rule.flags(len(group.pks), past_total):
+        if len(new) < len(group.pks) or len(group.pks) < rule.min_size:
+            continue  # members of an older, inactive surge, or too few
+        verdict = _judge(group=group, members=group.members, past=past, rule=rule)
+        if not verdict.flagged:
             continue  # as many as usual
-        surge = _flag(key=key, group=group, past_total=past_total, rule=rule, now=now)
+        surge = _flag(key=key, group=group, verdict=verdict, rule=rule, now=now)
         for pk in group.pks:
             member_of[pk] = surge.pk
         by_id[surge.pk] = surge
@@ -217,7 +222,7 @@ def _created_range(pks: list[int]) -> tuple[dt.datetime, dt.datetime]:
     return min(times), max(times)
 
 
-def _flag(*, key: Key, group: Group, past_total: int, rule: Rule, now: dt.datetime) -> Surge:
+def _flag(*, key: Key, group: Group, verdict: Verdict, rule: Rule, now: dt.datetime) -> Surge:
     first_at, last_at = _created_range(group.pks)
     surge = Surge.objects.create(
         district_id=key[0],
@@ -226,11 +231,11 @@ def _flag(*, key: Key, group: Group, past_total: int, rule: Rule, now: dt.dateti
         title=group.leader.title[:60],
         first_at=first_at,
         last_at=last_at,
-        window_seconds=rule.window_seconds,
-        observed=len(group.pks),
-        baseline=rule.rate(past_total),
+        window_seconds=verdict.seconds,
+        observed=verdict.n,
+        baseline=verdict.rate,
         baseline_weeks=rule.weeks,
-        tail_probability=rule.tail(len(group.pks), past_total),
+        tail_probability=verdict.tail,
         threshold=rule.threshold,
         detected_at=now,
         updated_at=now,
@@ -242,30 +247,19 @@ def _flag(*, key: Key, group: Group, past_total: int, rule: Rule, now: dt.dateti
     return surge
 
 
-def _grow(
-    *,
-    surge: Surge,
-    group: Group,
-    new: list[int],
-    member_of: dict[int, int],
-    past_total: int,
-    rule: Rule,
-    now: dt.datetime,
-) -> None:
+def _grow(*, surge: Surge, new: list[int], member_of: dict[int, int], verdict: Verdict, now: dt.datetime) -> None:
     SurgeMember.objects.bulk_create([SurgeMember(surge=surge, request_id=pk, added_at=now) for pk in new])
     for pk in new:
         member_of[pk] = surge.pk
-    in_window = len({pk for pk, sid in member_of.items() if sid == surge.pk} & set(group.pks) | set(new))
     _, last_at = _created_range(new)
     surge.last_at = max(surge.last_at, last_at)
     surge.updated_at = now
     fields = ["last_at", "updated_at"]
-    # The rule's numbers are those of the surge's busiest window so far.
-    if in_window > surge.observed:
-        surge.observed = in_window
-        surge.baseline = rule.rate(past_total)
-        surge.tail_probability = rule.tail(in_window, past_total)
-        fields += ["observed", "baseline", "tail_probability"]
+    # The rule's numbers are those of the surge's most improbable window so far.
+    if verdict.n > 0 and verdict.tail < surge.tail_probability:
+        surge.observed, surge.window_seconds = verdict.n, verdict.seconds
+        surge.baseline, surge.tail_probability = verdict.rate, verdict.tail
+        fields += ["observed", "window_seconds", "baseline", "tail_probability"]
     if surge.state == Surge.State.MERGED:  # new members wait for the supervisor to merge them too
         surge.state = Surge.State.OPEN
         fields.append("state")

@@ -97,9 +97,9 @@ def test_a_burst_of_similar_requests_is_flagged_with_its_members_and_numbers(sta
     assert set(surge.members.values_list("pk", flat=True)) == {r.pk for r in members}
     assert unrelated.pk not in surge.members.values_list("pk", flat=True)
     assert not SurgeMember.objects.filter(request__in=elsewhere).exists()
-    assert (surge.observed, surge.baseline, surge.baseline_weeks) == (8, 1.0, 4)
+    assert (surge.observed, surge.window_seconds, surge.baseline, surge.baseline_weeks) == (8, 1800, 1.0, 4)
     assert surge.tail_probability == pytest.approx(poisson_tail(8, 1.0)) and surge.tail_probability < 1e-4
-    assert surge.summary == "金水区 · 民生 · 8 件 / 2 小时，平时 1.0 件"
+    assert surge.summary == "金水区 · 民生 · 8 件 / 30 分钟，平时 1.0 件"
     assert surge.state == Surge.State.OPEN
 
 
@@ -147,7 +147,7 @@ def test_detection_is_idempotent_a_surge_grows_and_supervisors_hear_once(staff, 
     assert mails.count() == 1
     mail = mails.get()
     assert (mail.channel, mail.recipient) == (Notification.Channel.EMAIL, supervisor_mail)
-    assert "金水区 · 民生 · 6 件 / 2 小时" in mail.subject
+    assert "金水区 · 民生 · 6 件 / 30 分钟" in mail.subject
     assert reverse("admin:dispatch_surge_change", args=[surge.pk]) in mail.body
 
     later = NOW + dt.timedelta(minutes=5)
@@ -198,7 +198,7 @@ def test_dashboard_and_admin_list_show_the_surge_to_supervisors_only(client, sta
     client.force_login(staff.supervisor)
     html = html_of(client.get(reverse("admin:dispatch_dashboard")), 'id="surges"')
     panel = html.split('id="surges"', 1)[1].split("</table>", 1)[0]
-    assert "金水区 · 民生 · 6 件 / 2 小时，平时 0.5 件" in panel and WATER[0] in panel
+    assert "金水区 · 民生 · 6 件 / 30 分钟，平时 0.5 件" in panel and WATER[0] in panel
     html_of(client.get(reverse("admin:dispatch_surge_changelist")), "金水区 · 民生 · 6 件")
     page = html_of(client.get(reverse("admin:dispatch_surge_change", args=[surge.pk])), 'id="surge-members"')
     for member in members:
@@ -207,7 +207,7 @@ def test_dashboard_and_admin_list_show_the_surge_to_supervisors_only(client, sta
     client.force_login(staff.handler_a)
     assert client.get(reverse("admin:dispatch_surge_changelist")).status_code == 403
     html = html_of(client.get(reverse("admin:dispatch_dashboard")), 'id="surges"')
-    assert "目前没有突发聚集" in html and "6 件 / 2 小时" not in html
+    assert "目前没有突发聚集" in html and "6 件 / 30 分钟" not in html
 
 
 def test_supervisor_merges_a_surge_and_one_reply_reaches_every_citizen(client, staff, flagged):
