@@ -80,10 +80,10 @@ def _past_items(*, keys: set[Key], now: dt.datetime, rule: Rule) -> dict[Key, li
         .values_list("pk", "district_id", "category_claimed_id", "latitude", "longitude", "title", "head", "created_at")
     )
     past: dict[Key, list[Item]] = defaultdict(list)
-    week = dt.timedelta(weeks=1).total_seconds()
+    week_seconds = dt.timedelta(weeks=1).total_seconds()
     for pk, district_id, channel_id, lat, lon, title, head, created_at in rows:
         if (district_id, channel_id) in keys:
-            offset = (now - created_at).total_seconds() % week  # before the end of its week's window
+            offset = (now - created_at).total_seconds() % week_seconds  # before the end of its week's window
             past[(district_id, channel_id)].append(
                 Item(pk=pk, title=title, head=head, cell=cell_of(lat, lon), age=offset)
             )
