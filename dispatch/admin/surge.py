@@ -31,7 +31,7 @@ def tail_label(p: float) -> str:
 
 @admin.register(Surge)
 class SurgeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("summary_column", "title", "members_column", "tail_column", "state", "detected_at", "lead")
+    list_display = ("summary_column", "title_column", "members_column", "tail_column", "state", "detected_at", "lead")
     list_display_links = ("summary_column",)
     list_filter = ("state", "district", "category")
     list_per_page = 50
@@ -41,7 +41,6 @@ class SurgeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "district",
         "category",
         "cell",
-        "title",
         "state",
         "first_at",
         "last_at",
@@ -66,6 +65,10 @@ class SurgeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("聚集"))
     def summary_column(self, obj: Surge) -> str:
         return obj.summary
+
+    @admin.display(description=_("代表标题"))
+    def title_column(self, obj: Surge) -> str:
+        return getattr(obj, "title", "") or ""
 
     @admin.display(description=_("成员"), ordering="member_count")
     def members_column(self, obj: Surge) -> int:

@@ -6,6 +6,9 @@ Invariants:
 - the numbers of the rule are stored as they were when the surge last grew:
   `observed` members in `window_seconds`, against `baseline` (the usual count in
   such a window), giving `tail_probability` = P(X ≥ observed) for X ~ Poisson(baseline);
+- no citizen's words are copied here: the representative title shown is read
+  from the first member (`selectors.surges_visible`), so anonymising a request
+  leaves nothing behind in its surge;
 - supervisors are notified once per surge: `notified_at` is set in the
   transaction that queues the outbox rows, and never again.
 """
@@ -31,7 +34,6 @@ class Surge(models.Model):
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+", verbose_name=_("类别"))
     # The ~1 km cell ("34.76,113.65") when the members gave a location, else "".
     cell = models.CharField(_("位置格"), max_length=24, blank=True)
-    title = models.CharField(_("代表标题"), max_length=60)
     state = models.CharField(_("状态"), max_length=12, choices=State.choices, default=State.OPEN)
     first_at = models.DateTimeField(_("首件时间"))
     last_at = models.DateTimeField(_("末件时间"))

@@ -4,7 +4,7 @@ request (`access.Scope.sees_all`: dispatchers, supervisors) see them."""
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 
 from requests_app.models import HelpRequest
 
@@ -17,7 +17,14 @@ DASHBOARD_LIMIT = 10
 def surges_visible(*, user: User | AnonymousUser) -> QuerySet[Surge]:
     if not access.scope_of(user).sees_all:
         return Surge.objects.none()
-    return Surge.objects.select_related("district", "category", "lead").annotate(member_count=Count("memberships"))
+    first_title = (
+        HelpRequest.objects.filter(surge_membership__surge=OuterRef("pk"))
+        .order_by("created_at", "id")
+        .values("title")[:1]
+    )
+    return Surge.objects.select_related("district", "category", "lead").annotate(
+        member_count=Count("memberships"), title=Subquery(first_title)
+    )
 
 
 def surges_for_dashboard(*, user: User | AnonymousUser, limit: int = DASHBOARD_LIMIT) -> list[Surge]:

@@ -158,7 +158,7 @@ def _surge_probe(surge: Surge, cache: dict[int, Probe]) -> Probe:
             .values_list("title", "head")
             .first()
         )
-        cache[surge.pk] = Probe.of(*(first or (surge.title, "")))
+        cache[surge.pk] = Probe.of(*(first or ("", "")))
     return cache[surge.pk]
 
 
@@ -228,7 +228,6 @@ def _flag(*, key: Key, group: Group, verdict: Verdict, rule: Rule, now: dt.datet
         district_id=key[0],
         category_id=key[1],
         cell=cell_label(group.cell),
-        title=group.leader.title[:60],
         first_at=first_at,
         last_at=last_at,
         window_seconds=verdict.seconds,
@@ -243,7 +242,7 @@ def _flag(*, key: Key, group: Group, verdict: Verdict, rule: Rule, now: dt.datet
     )
     SurgeMember.objects.bulk_create([SurgeMember(surge=surge, request_id=pk, added_at=now) for pk in group.pks])
     surge = Surge.objects.select_related("district", "category").get(pk=surge.pk)
-    _notify_supervisors(surge=surge, now=now)
+    _notify_supervisors(surge=surge, title=group.leader.title, now=now)
     return surge
 
 
@@ -266,7 +265,7 @@ def _grow(*, surge: Surge, new: list[int], member_of: dict[int, int], verdict: V
     surge.save(update_fields=fields)
 
 
-def _notify_supervisors(*, surge: Surge, now: dt.datetime) -> None:
+def _notify_supervisors(*, surge: Surge, title: str, now: dt.datetime) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         summary = surge.summary
         body = gettext(
@@ -275,7 +274,7 @@ def _notify_supervisors(*, surge: Surge, now: dt.datetime) -> None:
             "summary": summary,
             "p": surge.tail_probability,
             "threshold": surge.threshold,
-            "title": surge.title,
+            "title": title,
             "url": reverse("admin:dispatch_surge_change", args=[surge.pk]),
         }
         subject = gettext("【未诉先办】%(summary)s") % {"summary": summary}
