@@ -59,6 +59,11 @@ class SurgeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return super().has_view_permission(request, obj) and access.scope_of(request.user).sees_all
 
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None):
+        if not self.has_view_permission(request):  # not a redirect that hints the surge exists
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Surge]:
         return selectors.surges_visible(user=request.user)
 
