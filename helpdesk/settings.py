@@ -259,7 +259,8 @@ DEADLINE_REMINDER_SECONDS = env.int("DEADLINE_REMINDER_SECONDS", default=15 * 60
 # requests are grouped; a group of at least SURGE_MIN_SIZE similar requests is a surge when
 # P(X >= n) < SURGE_THRESHOLD for X ~ Poisson(the usual count of alike requests of its district and channel in
 # the same window of the last SURGE_BASELINE_WEEKS weeks, at least SURGE_BASELINE_FLOOR).
-# The replays these defaults were checked on: bench/RESULTS.md ("Surges").
+# The replays these defaults were checked on: bench/RESULTS.md ("Surges"). Write the threshold as a
+# decimal (0.00001): django-environ drops the "e" of 1e-5.
 SURGE_INTERVAL_SECONDS = env.int("SURGE_INTERVAL_SECONDS", default=5 * 60)
 SURGE_WINDOW_SECONDS = env.int("SURGE_WINDOW_SECONDS", default=2 * 60 * 60)
 SURGE_BASELINE_WEEKS = env.int("SURGE_BASELINE_WEEKS", default=4)
