@@ -346,10 +346,10 @@ def diagnose(burst_ids: set[int], now: dt.datetime, rule) -> None:
     for g in groups_of(items, threshold=THRESHOLD):
         inside = len(set(g.pks) & burst_ids)
         if inside:
-            n, base = len(g.pks), services._baseline_count(g, past)
+            v = services._judge(group=g, members=g.members, past=past, rule=rule)  # every member counted as new
             print(
-                f"    group: {n} requests ({inside} of the burst), past alike {base} in {len(past)} -> "
-                f"lambda {rule.rate(base):.2f}, p {rule.tail(n, base):.1e}; window holds {len(items)}"
+                f"    group: {len(g.pks)} requests ({inside} of the burst), past alike {v.past} in {len(past)} -> "
+                f"lambda {v.rate:.2f}, p {v.tail:.1e} over {v.seconds}s; window holds {len(items)}"
             )
 
 

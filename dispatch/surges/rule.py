@@ -20,7 +20,8 @@ the duplicate suggestions, at or above its threshold, against any of the
 group's latest `LINK_MEMBERS` members: citizens describe one water cut in
 their own words, and two of them may share few characters while each shares
 many with a third) and, when both gave a location, lies in the same or a
-neighbouring ~1 km cell; otherwise it starts a group of its own. A past
+neighbouring ~1 km cell; otherwise it starts a group of its own. Groups
+that a member of one would have joined are then joined. A past
 request counts towards a group's baseline when it would have joined it.
 """
 
@@ -197,4 +198,25 @@ def groups_of(items: Iterable[Item], *, threshold: float) -> list[Group]:
             best = Group(leader=item, cell=item.cell)
             groups.append(best)
         best.add(item)
-    return groups
+    return _groups_joined(groups, threshold=threshold)
+
+
+def _groups_joined(groups: list[Group], *, threshold: float) -> list[Group]:
+    """Join groups that a member of one would have joined (arrival order split a burst's wordings)."""
+    joined: list[Group] = []
+    for group in groups:  # oldest first
+        into = next(
+            (
+                g
+                for g in joined
+                if cells_near(g.cell, group.cell) and any(g.similarity(m) >= threshold for m in group.members)
+            ),
+            None,
+        )
+        if into is None:
+            joined.append(group)
+            continue
+        for member in group.members:
+            into.add(member)
+        into.members.sort(key=lambda m: -m.age)  # oldest first again
+    return joined
