@@ -21,8 +21,8 @@ group's latest `LINK_MEMBERS` members: citizens describe one water cut in
 their own words, and two of them may share few characters while each shares
 many with a third) and, when both gave a location, lies in the same or a
 neighbouring ~1 km cell; otherwise it starts a group of its own. Groups
-that a member of one would have joined are then joined. A past
-request counts towards a group's baseline when it would have joined it.
+that a member of one would have joined are then joined. A past request
+counts towards a group's baseline when it reads like any of its members.
 """
 
 from __future__ import annotations
@@ -159,7 +159,8 @@ class Item:
 class Group:
     leader: Item
     cell: tuple[int, int] | None
-    probes: list[Probe] = field(default_factory=list)
+    probes: list[Probe] = field(default_factory=list)  # the latest members': what a newcomer is compared with
+    every: list[Probe] = field(default_factory=list)  # all members': what a past request is compared with
     members: list[Item] = field(default_factory=list)
 
     @property
@@ -170,14 +171,18 @@ class Group:
         return max(p.similarity(item.title, item.head) for p in self.probes)
 
     def admits(self, item: Item, *, threshold: float) -> bool:
-        """Whether `item` would join this group (the baseline's test)."""
-        return cells_near(self.cell, item.cell) and self.similarity(item) >= threshold
+        """Whether a past `item` reads like any member (the baseline's test: as wide as the group's chaining)."""
+        return cells_near(self.cell, item.cell) and any(
+            p.similarity(item.title, item.head) >= threshold for p in self.every
+        )
 
     def add(self, item: Item) -> None:
         self.members.append(item)
         if self.cell is None:
             self.cell = item.cell
-        self.probes.append(Probe.of(item.title, item.head))
+        probe = Probe.of(item.title, item.head)
+        self.every.append(probe)
+        self.probes.append(probe)
         if len(self.probes) > LINK_MEMBERS:
             del self.probes[0]
 
