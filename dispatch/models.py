@@ -246,6 +246,8 @@ class Notification(models.Model):
         REOPENED = "reopened", _("重办")
         DECISION = "decision", _("待督办决定")
         RECEIVED = "received", _("已受理（代录）")
+        SURGE = "surge", _("突发聚集")
+        MAIN_RESOLVED = "main_resolved", _("主件已办结")
 
     channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices)
     # A citizen's phone or a staff email: personal data, encrypted at rest like the request's.
@@ -512,3 +514,8 @@ class UnitDayCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.unit_id}"
+
+
+# Surges live in their own module; importing them here makes them part of this app.
+from .surges.models import Surge as Surge  # noqa: E402
+from .surges.models import SurgeMember as SurgeMember  # noqa: E402

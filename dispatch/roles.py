@@ -38,6 +38,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("dispatch", "change_responsibilityrule"),
         ("dispatch", "delete_responsibilityrule"),
         ("dispatch", "view_routingrecord"),
+        ("dispatch", "view_surge"),
     ],
     OPERATOR: [("dispatch", "intake_request")],
     HANDLER: [("requests_app", "view_helprequest"), ("requests_app", "view_event"), ("dispatch", "handle_request")],
@@ -53,6 +54,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("dispatch", "view_notification"),
         ("dispatch", "view_responsibilityrule"),
         ("dispatch", "view_routingrecord"),
+        ("dispatch", "view_surge"),
     ],
 }
 

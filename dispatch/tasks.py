@@ -21,6 +21,7 @@ from .feedback import requests_autoclose
 from .models import Notification
 from .notifications import notification_send, notifications_flush
 from .stats import figures_warm
+from .surges.services import surges_detect
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,15 @@ def deadlines_sweep_task() -> dict[str, int]:
     if result.breached or result.reminded:
         logger.info("Deadline sweep: %s", result)
     return result.__dict__
+
+
+@shared_task(**SWEEP_TASK_OPTIONS)
+def surges_detect_task() -> dict[str, int]:
+    """Flag or grow surges of similar requests (beat, every SURGE_INTERVAL_SECONDS). Idempotent."""
+    result = surges_detect(now=timezone.now())
+    if result.flagged:
+        logger.info("Surges flagged: %s", result.flagged)
+    return {"requests": result.requests, "flagged": len(result.flagged), "grown": len(set(result.grown))}
 
 
 @shared_task(**SWEEP_TASK_OPTIONS)

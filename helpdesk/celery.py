@@ -84,6 +84,11 @@ def _schedules(sender: Celery, **kwargs: object) -> None:
             "schedule": float(settings.DEADLINE_SWEEP_SECONDS),
             "options": {"expires": float(settings.DEADLINE_SWEEP_SECONDS)},
         },
+        "surges-detect": {
+            "task": "dispatch.tasks.surges_detect_task",
+            "schedule": float(settings.SURGE_INTERVAL_SECONDS),
+            "options": {"expires": float(settings.SURGE_INTERVAL_SECONDS)},
+        },
         "feedback-autoclose": {
             "task": "dispatch.tasks.requests_autoclose_task",
             "schedule": float(settings.FEEDBACK_AUTOCLOSE_SWEEP_SECONDS),

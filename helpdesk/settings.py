@@ -284,6 +284,18 @@ SLA_RESOLVE_SECONDS = env.int("SLA_RESOLVE_SECONDS", default=7 * 60 * 60)
 SLA_FEEDBACK_SECONDS = env.int("SLA_FEEDBACK_SECONDS", default=24 * 60 * 60)
 DEADLINE_SWEEP_SECONDS = env.int("DEADLINE_SWEEP_SECONDS", default=30)
 DEADLINE_REMINDER_SECONDS = env.int("DEADLINE_REMINDER_SECONDS", default=15 * 60)
+# Surges (未诉先办, dispatch.surges): every SURGE_INTERVAL_SECONDS the last SURGE_WINDOW_SECONDS of
+# requests are grouped; a group of at least SURGE_MIN_SIZE similar requests is a surge when
+# P(X >= n) < SURGE_THRESHOLD for X ~ Poisson(the usual count of alike requests of its district and channel in
+# the same window of the last SURGE_BASELINE_WEEKS weeks, at least SURGE_BASELINE_FLOOR).
+# The replays these defaults were checked on: bench/RESULTS.md ("Surges"). Write the threshold as a
+# decimal (0.00001): django-environ drops the "e" of 1e-5.
+SURGE_INTERVAL_SECONDS = env.int("SURGE_INTERVAL_SECONDS", default=5 * 60)
+SURGE_WINDOW_SECONDS = env.int("SURGE_WINDOW_SECONDS", default=2 * 60 * 60)
+SURGE_BASELINE_WEEKS = env.int("SURGE_BASELINE_WEEKS", default=4)
+SURGE_THRESHOLD = env.float("SURGE_THRESHOLD", default=1e-5)
+SURGE_MIN_SIZE = env.int("SURGE_MIN_SIZE", default=5)
+SURGE_BASELINE_FLOOR = env.float("SURGE_BASELINE_FLOOR", default=1.0)
 
 # --- Personal data at rest ---------------------------------------------------
 # Fernet keys (urlsafe base64, 32 bytes; `python -c "from cryptography.fernet

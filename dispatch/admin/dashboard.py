@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 
 from .. import access, dashboard, exports, stats
 from .. import figures as channel_figures
+from ..surges.selectors import surges_for_dashboard
 
 if TYPE_CHECKING:  # what the mixin is mixed into; a plain class at run time
     _ModelAdmin = admin.ModelAdmin[Any]
@@ -67,6 +68,7 @@ class DashboardAdminMixin(_ModelAdmin):
                 "order": order,
                 "periods": stats.PERIODS,
                 "late": dashboard.requests_late_now(user=request.user),
+                "surges": surges_for_dashboard(user=request.user),
                 "min_sample": settings.STATS_MIN_SAMPLE,
                 "now": timezone.now(),
                 "channel_figures": channel_figures.channel_figure_tables(

@@ -76,7 +76,7 @@ def test_late_list_most_late_first_and_scoped(make_request, staff):
 def test_dashboard_page(client, board, staff, django_assert_max_num_queries):
     client.force_login(staff.supervisor)
     url = reverse("admin:dispatch_dashboard")
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         response = client.get(url, {"days": "7", "o": "-late_now"})
     assert response.status_code == 200
     assert staff.unit_a.name in response.content.decode()

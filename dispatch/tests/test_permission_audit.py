@@ -16,7 +16,15 @@ from django.test import Client
 from django.urls import NoReverseMatch, URLResolver, reverse
 from django.utils import timezone
 
-from dispatch.models import ContactAccess, ExtensionRequest, Notification, ResponsibilityRule, RoutingRecord
+from dispatch.models import (
+    ContactAccess,
+    ExtensionRequest,
+    Notification,
+    ResponsibilityRule,
+    RoutingRecord,
+    Surge,
+    SurgeMember,
+)
 from requests_app.clock import request_clock_refresh
 from requests_app.models import ApiClient, Category, District, HelpRequest, State, WebhookDelivery
 
@@ -59,8 +67,15 @@ def _objects(staff, make_request):
     record = RoutingRecord.objects.create(request=req, source="rule", rule=rule, chosen_unit=staff.unit_a)
     # The 问政 approval queue lists consented requests.
     type(req).objects.filter(pk=req.pk).update(publish_consent=True, publish_consent_at=timezone.now())
+    now = timezone.now()
+    surge = Surge.objects.create(
+        district=req.district, category=req.category_claimed, first_at=now, last_at=now, window_seconds=1800,
+        observed=6, baseline=0.5, baseline_weeks=4, tail_probability=1e-5, threshold=1e-4,
+    )  # fmt: skip
+    SurgeMember.objects.create(surge=surge, request=req)
     return {
         "pendingpublication": req.pk,
+        "surge": surge.pk,
         "responsibilityrule": rule.pk,
         "routingrecord": record.pk,
         "helprequest": req.pk,
@@ -189,6 +204,13 @@ EXPECTED: dict[str, tuple[int, int, int, int, int, int]] = {
     "dispatch_contactaccess_history": (302, 403, 403, 403, 403, 200),
     "dispatch_dashboard": (302, 403, 200, 200, 200, 200),
     "dispatch_dashboard_export": (302, 403, 200, 200, 200, 200),
+    "dispatch_surge_add": (302, 403, 403, 403, 403, 403),
+    "dispatch_surge_change": (302, 403, 200, 403, 403, 200),
+    "dispatch_surge_changelist": (302, 403, 200, 403, 403, 200),
+    "dispatch_surge_delete": (302, 403, 403, 403, 403, 403),
+    "dispatch_surge_dismiss": (302, 405, 405, 405, 405, 405),
+    "dispatch_surge_history": (302, 403, 200, 403, 403, 200),
+    "dispatch_surge_merge": (302, 405, 405, 405, 405, 405),
     "dispatch_extensionrequest_add": (302, 403, 403, 403, 403, 403),
     "dispatch_extensionrequest_change": (302, 403, 403, 403, 403, 200),
     "dispatch_extensionrequest_changelist": (302, 403, 403, 403, 403, 200),

@@ -10,6 +10,7 @@ actions, the API and Celery tasks alike. It
   and the action's guard;
 - applies the row's effect, saves the request with `update_fields` and
   appends one immutable `Event`;
+- copies a public reply to the requests merged into this one (`followers`);
 - writes the outbox rows (notifications, Open311 webhooks) in the same
   transaction, so a committed change always has them and a refused one none;
   they are published once the transaction commits;
@@ -36,6 +37,7 @@ from .. import notifications, rollups
 from ..access import Actor, Principal, Role, actor_user, scope_of
 from ..models import Assignment, ExtensionRequest
 from .context import Context, TransitionError, UnitScope
+from .followers import duplicates_follow
 from .table import ACTIONS, ACTIONS_BY_NAME, Action
 
 
@@ -144,6 +146,8 @@ def transition_apply(
             # always has its notifications and webhooks, and a refused one none.
             webhooks_enqueue_for_event(event=event)
             notifications.notifications_for_event(event=event)
+            # One reply answers everyone merged into this request (并单).
+            duplicates_follow(event=event, help_request=help_request)
             # Last, so the day's rollup row is locked only until the commit that follows.
             rollups.days_touch(created=[help_request.created_at], request_ids=[help_request.pk], now=now)
     return help_request

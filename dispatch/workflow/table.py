@@ -80,7 +80,8 @@ ACTIONS: tuple[Action, ...] = (
         label=_("重复件"),
         from_states=DISPATCHER_QUEUE_STATES,
         to_state=State.DUPLICATE,
-        roles=frozenset({D}),
+        # Supervisors merge a surge's members into one lead (未诉先办, dispatch.surges).
+        roles=frozenset({D, S}),
         effect=effects.do_mark_duplicate,
         is_public=True,
         fields=("duplicate_of", "note"),

@@ -1,0 +1,13 @@
+"""Surges (未诉先办): many similar requests from one place and channel in a short time.
+
+- `models.py`: `Surge` (the group, the rule's numbers, its state) and
+  `SurgeMember` (a request belongs to at most one surge: a database invariant);
+- `rule.py`: the statistical rule and the grouping, pure functions;
+- `services.py`: `surges_detect` (beat, `manage.py detect_surges`), `surge_merge`
+  (并单 through the workflow), `surge_dismiss`;
+- `selectors.py`: what the dashboard and the admin read.
+
+The models are imported by `dispatch.models`, so they belong to the `dispatch` app.
+This package's `__init__` imports nothing, so `dispatch.models` can import
+`dispatch.surges.models` without a cycle.
+"""

@@ -1,0 +1,286 @@
+"""Surges (未诉先办): the rule, detection and its idempotence, the one notification, the dashboard, 并单."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from dispatch.models import Notification, Surge, SurgeMember
+from dispatch.surges.rule import Rule, poisson_tail
+from dispatch.surges.services import surge_merge, surges_detect
+from dispatch.workflow import transition_apply
+from helpdesk.tests.pages import html_of
+from requests_app.models import Event, HelpRequest, State
+from requests_app.selectors import track_token_for
+from requests_app.tests.factories import HelpRequestFactory, category, district
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)  # a Tuesday, 18:00 in Zhengzhou
+WATER = ("金水路小区突然停水", "金水路一带今天下午突然停水，没有提前通知，家里老人做不了饭，请尽快恢复供水。")
+OTHERS = [
+    ("路灯不亮", "文化路北段的路灯连续一周晚上不亮，行人过马路很危险。"),
+    ("噪音扰民", "楼下饭店排风扇整夜运转，噪音太大无法休息。"),
+    ("公交站牌错误", "88路公交站牌上的首末班时间写错了，耽误上班。"),
+]
+
+
+@pytest.fixture(autouse=True)
+def rule_settings(settings):
+    settings.SURGE_WINDOW_SECONDS = 2 * 3600
+    settings.SURGE_BASELINE_WEEKS = 4
+    settings.SURGE_THRESHOLD = 1e-4
+    settings.SURGE_MIN_SIZE = 5
+    settings.SURGE_BASELINE_FLOOR = 0.5
+
+
+@pytest.fixture
+def supervisor_mail(staff):
+    staff.supervisor.email = "sup@example.gov.cn"
+    staff.supervisor.save(update_fields=["email"])
+    return staff.supervisor.email
+
+
+def submit(at, text=WATER, *, where="jinshui", channel="minsheng", point=None, phone=None):
+    extra = {"phone": phone} if phone else {}
+    if point:
+        extra.update(latitude=Decimal(point[0]), longitude=Decimal(point[1]))
+    return HelpRequestFactory(
+        title=text[0], content=text[1], district=district(where), category=category(channel), now=at, **extra
+    )
+
+
+def burst(n, *, start=NOW - dt.timedelta(minutes=20), every=dt.timedelta(minutes=1), **kwargs):
+    return [submit(start + i * every, **kwargs) for i in range(n)]
+
+
+def background(per_window, *, weeks=4, text=WATER, others=0):
+    """`per_window` requests like `text` (and `others` unlike it) in each of the past weeks' same window."""
+    for week in range(1, weeks + 1):
+        for i in range(per_window):
+            submit(NOW - dt.timedelta(weeks=week, minutes=10 + i), text)
+        for i in range(others):
+            submit(NOW - dt.timedelta(weeks=week, minutes=30 + i), OTHERS[i % len(OTHERS)])
+
+
+def test_poisson_tail_matches_the_definition():
+    assert poisson_tail(0, 2.0) == 1.0
+    assert poisson_tail(1, 1.0) == pytest.approx(1 - math.exp(-1))
+    # Both branches (n <= λ and n > λ) agree with the direct sum.
+    for n, lam in ((3, 5.0), (8, 1.2), (15, 1.2), (40, 4.0)):
+        direct = 1 - sum(math.exp(-lam) * lam**k / math.factorial(k) for k in range(n))
+        assert poisson_tail(n, lam) == pytest.approx(direct, rel=1e-6, abs=1e-15)
+    assert 0 < poisson_tail(38, 1.2) < 1e-30  # tiny, but not rounded to zero
+
+
+def test_rule_is_a_tail_probability_not_a_fixed_count():
+    rule = Rule(window_seconds=7200, weeks=4, threshold=1e-4, min_size=5, floor=0.5)
+    assert rule.flags(8, past_total=4)  # usually 1 in two hours: 8 is far above
+    assert not rule.flags(8, past_total=24)  # usually 6: 8 is ordinary
+    assert not rule.flags(4, past_total=0)  # below the minimum size, however quiet the channel
+    assert rule.rate(0) == 0.5  # the floor
+
+
+def test_a_burst_of_similar_requests_is_flagged_with_its_members_and_numbers(staff, supervisor_mail):
+    background(1, others=3)  # once a week this water problem, among others of the channel
+    members = burst(8)
+    unrelated = submit(NOW - dt.timedelta(minutes=5), OTHERS[0])
+    elsewhere = burst(3, where="erqi")
+    result = surges_detect(now=NOW)
+    assert len(result.flagged) == 1
+    surge = Surge.objects.get()
+    assert set(surge.members.values_list("pk", flat=True)) == {r.pk for r in members}
+    assert unrelated.pk not in surge.members.values_list("pk", flat=True)
+    assert not SurgeMember.objects.filter(request__in=elsewhere).exists()
+    assert (surge.observed, surge.window_seconds, surge.baseline, surge.baseline_weeks) == (8, 1800, 1.0, 4)
+    assert surge.tail_probability == pytest.approx(poisson_tail(8, 1.0)) and surge.tail_probability < 1e-4
+    assert surge.summary == "金水区 · 民生 · 8 件 / 30 分钟，平时 1.0 件"
+    assert surge.state == Surge.State.OPEN
+
+
+def test_the_same_count_is_no_surge_where_it_is_usual(staff):
+    background(7)  # 7 requests like these in this window every week
+    burst(8)
+    assert surges_detect(now=NOW).flagged == []
+    assert not Surge.objects.exists()
+
+
+def test_a_busy_channel_still_flags_a_burst_about_one_thing(staff):
+    background(0, others=12)  # 12 requests of the channel every week, about other things
+    burst(8)
+    assert len(surges_detect(now=NOW).flagged) == 1
+    assert Surge.objects.get().baseline == 0.5  # none of those read like the burst: the floor
+
+
+def test_too_few_requests_are_no_surge_even_in_a_silent_channel(staff):
+    burst(4)
+    assert surges_detect(now=NOW).flagged == []
+
+
+def test_requests_outside_the_window_do_not_count(staff):
+    burst(8, start=NOW - dt.timedelta(hours=3))
+    assert surges_detect(now=NOW).flagged == []
+
+
+def test_similar_texts_in_far_apart_cells_are_different_groups(staff):
+    burst(3, point=("34.80", "113.66"))
+    burst(3, point=("34.70", "113.60"), start=NOW - dt.timedelta(minutes=10))
+    assert surges_detect(now=NOW).flagged == []  # 3 + 3, never 6 in one place
+    burst(3, point=("34.801", "113.659"), start=NOW - dt.timedelta(minutes=5))
+    assert len(surges_detect(now=NOW).flagged) == 1
+    assert Surge.objects.get().members.count() == 6
+    assert Surge.objects.get().cell == "34.80,113.66"
+
+
+def test_detection_is_idempotent_a_surge_grows_and_supervisors_hear_once(staff, supervisor_mail):
+    burst(6)
+    first = surges_detect(now=NOW)
+    again = surges_detect(now=NOW)
+    assert len(first.flagged) == 1 and again.flagged == [] and again.grown == []
+    surge = Surge.objects.get()
+    mails = Notification.objects.filter(kind=Notification.Kind.SURGE)
+    assert mails.count() == 1
+    mail = mails.get()
+    assert (mail.channel, mail.recipient) == (Notification.Channel.EMAIL, supervisor_mail)
+    assert "金水区 · 民生 · 6 件 / 30 分钟" in mail.subject
+    assert reverse("admin:dispatch_surge_change", args=[surge.pk]) in mail.body
+
+    later = NOW + dt.timedelta(minutes=5)
+    burst(4, start=NOW + dt.timedelta(seconds=30))
+    grown = surges_detect(now=later)
+    assert grown.flagged == [] and grown.grown == [surge.pk]
+    surge.refresh_from_db()
+    assert surge.members.count() == 10 and surge.observed == 10
+    assert Surge.objects.count() == 1 and mails.count() == 1
+
+    # Hours later the same problem, still reported: the surge keeps growing, never a second one.
+    for step in range(1, 5):
+        at = later + dt.timedelta(minutes=50 * step)
+        burst(2, start=at - dt.timedelta(minutes=2))
+        surges_detect(now=at)
+    assert Surge.objects.count() == 1 and mails.count() == 1
+    assert Surge.objects.get().members.count() == 18
+
+
+def test_detect_surges_command_runs_the_same_detection(staff, capsys):
+    burst(6)
+    call_command("detect_surges", "--now", NOW.isoformat())
+    assert "flagged=1" in capsys.readouterr().out
+    call_command("detect_surges", "--now", NOW.isoformat())
+    assert "flagged=0" in capsys.readouterr().out
+    assert Surge.objects.count() == 1
+
+
+def test_the_beat_schedule_runs_the_task_at_the_interval(settings):
+    from helpdesk.celery import app
+
+    app.loader.import_default_modules()
+    app.finalize()
+    entry = app.conf.beat_schedule["surges-detect"]
+    assert entry["task"] == "dispatch.tasks.surges_detect_task"
+    assert entry["schedule"] == float(settings.SURGE_INTERVAL_SECONDS)
+
+
+@pytest.fixture
+def flagged(staff):
+    members = burst(6)
+    surges_detect(now=NOW)
+    return Surge.objects.get(), members
+
+
+def test_dashboard_and_admin_list_show_the_surge_to_supervisors_only(client, staff, flagged):
+    surge, members = flagged
+    client.force_login(staff.supervisor)
+    html = html_of(client.get(reverse("admin:dispatch_dashboard")), 'id="surges"')
+    panel = html.split('id="surges"', 1)[1].split("</table>", 1)[0]
+    assert "金水区 · 民生 · 6 件 / 30 分钟，平时 0.5 件" in panel and WATER[0] in panel
+    html_of(client.get(reverse("admin:dispatch_surge_changelist")), "金水区 · 民生 · 6 件")
+    page = html_of(client.get(reverse("admin:dispatch_surge_change", args=[surge.pk])), 'id="surge-members"')
+    for member in members:
+        assert member.ticket_number in page
+    assert "在过去 4 周同一星期几、同一时段的同样长的窗口内平均 0.5 件" in page
+    client.force_login(staff.handler_a)
+    assert client.get(reverse("admin:dispatch_surge_changelist")).status_code == 403
+    html = html_of(client.get(reverse("admin:dispatch_dashboard")), 'id="surges"')
+    assert "目前没有突发聚集" in html and "6 件 / 30 分钟" not in html
+
+
+def test_supervisor_merges_a_surge_and_one_reply_reaches_every_citizen(client, staff, flagged):
+    surge, members = flagged
+    lead, rest = members[0], members[1:]
+    client.force_login(staff.supervisor)
+    response = client.post(reverse("admin:dispatch_surge_merge", args=[surge.pk]), {"lead": lead.pk}, follow=True)
+    html_of(response, "已将 5 件并入主件")
+    surge.refresh_from_db()
+    assert (surge.state, surge.lead_id) == (Surge.State.MERGED, lead.pk)
+    for member in rest:
+        member.refresh_from_db()
+        assert (member.state, member.duplicate_of_id) == (State.DUPLICATE, lead.pk)
+        event = member.events.get(data__action="mark_duplicate")
+        assert event.actor_id == staff.supervisor.pk and event.is_public and lead.ticket_number in event.message
+
+    # The lead is handled once; its reply reaches every merged citizen, masked of the lead citizen's name.
+    for action, actor, params in (
+        ("list", staff.dispatcher, {}),
+        ("hand_over", staff.dispatcher, {"unit": staff.unit_a}),
+        ("accept", staff.handler_a, {}),
+        ("resolve", staff.handler_a, {"result": "供水管道已抢修完毕，张三反映的金水路一带已恢复供水。"}),
+    ):
+        transition_apply(request_id=lead.pk, action=action, actor=actor, **params)
+    for member in rest:
+        follow = member.events.get(data__action="main_followed")
+        assert follow.is_public and lead.ticket_number in follow.message
+        assert "已恢复供水" in follow.note and "张三" not in follow.note
+        sms = Notification.objects.get(request=member, kind=Notification.Kind.MAIN_RESOLVED)
+        assert sms.channel == Notification.Channel.SMS and sms.recipient == member.phone
+        assert member.ticket_number in sms.body
+    page = client.get(reverse("requests_app:track_token", args=[track_token_for(ticket_number=rest[0].ticket_number)]))
+    timeline = html_of(page, rest[0].ticket_number, 'id="timeline"').split('id="timeline"', 1)[1]
+    assert "已恢复供水" in timeline and "张三" not in timeline
+
+
+def test_merge_skips_members_already_handed_over_and_refuses_a_lead_outside(staff, flagged):
+    surge, members = flagged
+    transition_apply(request_id=members[1].pk, action="list", actor=staff.dispatcher)
+    transition_apply(request_id=members[1].pk, action="hand_over", actor=staff.dispatcher, unit=staff.unit_a)
+    outsider = submit(NOW, OTHERS[1])
+    from dispatch.workflow import TransitionError
+
+    with pytest.raises(TransitionError):
+        surge_merge(surge_id=surge.pk, lead_id=outsider.pk, actor=staff.supervisor)
+    result = surge_merge(surge_id=surge.pk, lead_id=members[0].pk, actor=staff.supervisor)
+    assert len(result.merged) == 4 and [pk for pk, _ in result.skipped] == [members[1].pk]
+    assert HelpRequest.objects.get(pk=members[1].pk).state == State.HANDED_OVER
+
+
+def test_merge_by_a_handler_is_refused_and_changes_nothing(staff, flagged):
+    surge, members = flagged
+    from dispatch.workflow import TransitionError
+
+    with pytest.raises(TransitionError):
+        surge_merge(surge_id=surge.pk, lead_id=members[0].pk, actor=staff.handler_a)
+    surge.refresh_from_db()
+    assert surge.state == Surge.State.OPEN
+    assert not HelpRequest.objects.filter(state=State.DUPLICATE).exists()
+    assert not Event.objects.filter(data__action="mark_duplicate").exists()
+
+
+def test_new_members_after_a_merge_reopen_the_surge_for_the_same_lead(staff, flagged):
+    surge, members = flagged
+    surge_merge(surge_id=surge.pk, lead_id=members[0].pk, actor=staff.supervisor)
+    burst(2, start=NOW + dt.timedelta(minutes=1))
+    surges_detect(now=NOW + dt.timedelta(minutes=5))
+    surge.refresh_from_db()
+    assert (surge.state, surge.lead_id, surge.members.count()) == (Surge.State.OPEN, members[0].pk, 8)
+    assert Surge.objects.count() == 1
+
+
+def test_detection_reads_a_bounded_number_of_queries(staff, flagged, django_assert_max_num_queries):
+    burst(3, start=NOW + dt.timedelta(minutes=1))
+    with django_assert_max_num_queries(12):
+        surges_detect(now=NOW + dt.timedelta(minutes=5))
