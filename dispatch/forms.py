@@ -152,8 +152,10 @@ class OperatorIntakeForm(HelpRequestForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The point: "使用我的位置" would give the operator's desk, not the caller's place.
-        for browser_only in ("website", "shown_at", "photos", "advice_seen", "captcha", "latitude", "longitude"):
+        # The point: "使用我的位置" would give the operator's desk, not the caller's place. Publishing
+        # on the 问政 board is the citizen's own tick on the web form, never an operator's.
+        dropped = ("website", "shown_at", "photos", "advice_seen", "captcha", "latitude", "longitude", "publish")
+        for browser_only in dropped:
             self.fields.pop(browser_only, None)
         self.order_fields(self.field_order)
         self.fields["consent"].label = _("已告知市民：个人信息仅用于办理本次求助（空格键勾选）")
