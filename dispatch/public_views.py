@@ -24,8 +24,8 @@ from requests_app import selectors as request_selectors
 from requests_app.forms import FeedbackForm
 from requests_app.models import Deadline, State
 
+from . import charts, health, stats
 from . import figures as channel_figures
-from . import health, stats
 from .feedback import feedback_record
 from .workflow import CITIZEN, TransitionError
 
@@ -80,7 +80,7 @@ def feedback_submit(request: HttpRequest, token: str) -> HttpResponse:
 def stats_view(request: HttpRequest) -> HttpResponse:
     days = stats.period_days(request.GET.get("days"))
     figures = stats.figures_get(days=days)
-    chart = stats.trend_svg(
+    chart = charts.trend_svg(
         trend=figures.trend,
         title=_("近%(days)s天每日受理与解决") % {"days": days},
         received_label=_("受理"),

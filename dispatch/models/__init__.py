@@ -9,45 +9,17 @@ Invariants:
 
 from ..surges.models import Surge as Surge
 from ..surges.models import SurgeMember as SurgeMember
-from .core import (
-    Assignment as Assignment,
-)
-from .core import (
-    AssignmentQuerySet as AssignmentQuerySet,
-)
-from .core import (
-    ClockRun as ClockRun,
-)
-from .core import (
-    ContactAccess as ContactAccess,
-)
-from .core import (
-    ExtensionRequest as ExtensionRequest,
-)
-from .core import (
-    LateRequest as LateRequest,
-)
-from .core import (
-    Notification as Notification,
-)
-from .core import (
-    ResponsibilityRule as ResponsibilityRule,
-)
-from .core import (
-    RoutingRecord as RoutingRecord,
-)
-from .core import (
-    Unit as Unit,
-)
-from .core import (
-    UnitMembership as UnitMembership,
-)
-from .rollups import (
-    StatsCell as StatsCell,
-)
-from .rollups import (
-    StatsDay as StatsDay,
-)
-from .rollups import (
-    UnitDayCell as UnitDayCell,
-)
+from .core import Assignment as Assignment
+from .core import AssignmentQuerySet as AssignmentQuerySet
+from .core import ClockRun as ClockRun
+from .core import ContactAccess as ContactAccess
+from .core import ExtensionRequest as ExtensionRequest
+from .core import LateRequest as LateRequest
+from .core import Notification as Notification
+from .core import Unit as Unit
+from .core import UnitMembership as UnitMembership
+from .rollups import StatsCell as StatsCell
+from .rollups import StatsDay as StatsDay
+from .rollups import UnitDayCell as UnitDayCell
+from .routing import ResponsibilityRule as ResponsibilityRule
+from .routing import RoutingRecord as RoutingRecord
