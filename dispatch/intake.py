@@ -15,14 +15,14 @@ it shows that this phone belongs to those requests.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from requests_app import services as request_services
 from requests_app.crypto import keyed_hash
-from requests_app.models import Category, District, HelpRequest, Source
+from requests_app.models import District, HelpRequest, Source
 from requests_app.phones import phone_normalize
 
 from . import access
@@ -32,6 +32,8 @@ from .services import contact_accesses_record
 from .similar import Similar, requests_similar
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from django.contrib.auth.models import User
 
 OPERATOR_SOURCES = (Source.PHONE, Source.VISIT)
@@ -55,35 +57,22 @@ def operator_request_submit(
     *,
     user: User,
     source: str,
-    category: Category,
-    urgency: str,
-    district: District,
-    name: str,
-    phone: str,
-    address: str,
-    title: str,
-    content: str,
+    data: Mapping[str, Any],
     submit_token,
     track_link_for,
 ) -> Intake:
     """Store the caller's request and queue their SMS; a second submit with the same key returns the first.
 
-    `track_link_for(ticket_number)` builds the absolute progress link (the view knows the host).
+    `data` is the operator form's cleaned data; `track_link_for(ticket_number)` builds the
+    absolute progress link (the view knows the host).
     """
     if not access.may_take_intake(user):
         raise NotAnOperator
     if source not in OPERATOR_SOURCES:
         raise ValueError(source)
     with transaction.atomic():
-        help_request = request_services.request_submit(
-            category=category,
-            urgency=urgency,
-            district=district,
-            name=name,
-            phone=phone,
-            address=address,
-            title=title,
-            content=content,
+        help_request = request_services.request_submit_from(
+            data=data,
             submit_token=submit_token,
             channel_label=OPERATOR_LABEL,
             source=source,

@@ -74,14 +74,7 @@ def intake_view(request: HttpRequest) -> HttpResponse:
                 taken = intake.operator_request_submit(
                     user=user,
                     source=data["source"],
-                    category=data["category"],
-                    urgency=data["urgency"],
-                    district=data["district"],
-                    name=data["name"],
-                    phone=data["phone"],
-                    address=data["address"],
-                    title=data["title"],
-                    content=data["content"],
+                    data=data,
                     submit_token=data.get("submit_token"),
                     track_link_for=lambda ticket: request.build_absolute_uri(
                         reverse("requests_app:track_token", args=[track_token_for(ticket_number=ticket)])

@@ -16,9 +16,9 @@ import hashlib
 import hmac
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -175,6 +175,24 @@ def request_submit(
 
 # What a dropped database connection raises (psycopg's "terminating connection", "connection already closed").
 CONNECTION_LOST = (OperationalError, InterfaceError)
+
+
+#: request_submit's keywords that every intake form (the citizen's HelpRequestForm, the
+#: operator's 代录 form, an Open311 client's cleaned post) holds under the same names.
+FORM_FIELDS = ("category", "urgency", "district", "name", "phone", "address", "title", "content")
+#: Optional on some forms (the operator's has no map): absent means not given.
+FORM_OPTIONAL_FIELDS = ("latitude", "longitude")
+
+
+def request_submit_from(*, data: Mapping[str, Any], **options: Any) -> HelpRequest:
+    """request_submit with the fields of a cleaned intake form; `options` are its other keywords.
+
+    One mapping from form fields to the service, so a new field of the request is
+    added once, not in every door (web form, 代录, Open311).
+    """
+    fields = {name: data[name] for name in FORM_FIELDS}
+    fields.update({name: data.get(name) for name in FORM_OPTIONAL_FIELDS})
+    return request_submit(**fields, **options)
 
 
 class SubmitUnavailable(Exception):

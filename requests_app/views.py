@@ -134,17 +134,8 @@ def _submit_valid(request: HttpRequest, form: HelpRequestForm) -> HttpResponse:
         return _submit_page(request, form, advice)
     data = form.cleaned_data
     try:
-        help_request = services.request_submit(
-            category=data["category"],
-            urgency=data["urgency"],
-            district=data["district"],
-            name=data["name"],
-            phone=data["phone"],
-            address=data["address"],
-            latitude=data.get("latitude"),
-            longitude=data.get("longitude"),
-            title=data["title"],
-            content=data["content"],
+        help_request = services.request_submit_from(
+            data=data,
             submit_token=data.get("submit_token"),
             photos=data.get("photos") or (),
             publish_consent=bool(data.get("publish")),

@@ -96,17 +96,8 @@ def service_request_create(*, client: ApiClient, data: dict) -> ApiSubmission:
     derived from it (`submit_token_for_api`).
     """
     token = uuid.uuid4()
-    help_request = request_services.request_submit(
-        category=data["category"],
-        urgency=data["urgency"],
-        district=data["district"],
-        name=data["name"],
-        phone=data["phone"],
-        address=data["address"],
-        latitude=data.get("latitude"),
-        longitude=data.get("longitude"),
-        title=data["title"],
-        content=data["content"],
+    help_request = request_services.request_submit_from(
+        data=data,
         submit_token=submit_token_for_api(token),
         channel_label=client.name,
         source=Source.API,
