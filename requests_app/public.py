@@ -243,6 +243,7 @@ class CitizenView:
     can_rate: bool  # offer the rating form (the workflow re-checks under the row lock)
     duplicate_of: MainRequestRef | None
     publish_consent: bool  # "公开我的诉求和答复" stands: the page offers to withdraw it
+    may_consent: bool  # not consented and publishable: the page offers to consent
 
 
 def _deadline_statuses() -> dict[str, tuple[str, str]]:
@@ -301,4 +302,9 @@ def citizen_view_of(*, help_request: HelpRequest) -> CitizenView:
         can_rate=help_request.state == State.RESOLVED and rating is None,
         duplicate_of=main,
         publish_consent=help_request.publish_consent,
+        may_consent=(
+            not help_request.publish_consent
+            and help_request.anonymised_at is None
+            and help_request.state != State.DUPLICATE
+        ),
     )

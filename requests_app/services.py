@@ -324,29 +324,35 @@ CONSENT_GIVEN_MESSAGE = "市民同意公开诉求和答复（经工作人员审�
 CONSENT_WITHDRAWN_MESSAGE = "市民撤回公开同意，已从问政板撤下"
 
 
-def request_publish_withdraw(*, help_request: HelpRequest, now: dt.datetime | None = None) -> HelpRequest:
-    """The citizen withdraws "公开我的诉求和答复" (from the progress page, proven by the token).
+def request_publish_consent_set(
+    *, help_request: HelpRequest, consent: bool, now: dt.datetime | None = None
+) -> HelpRequest:
+    """The citizen gives or withdraws "公开我的诉求和答复" from the progress page (proven by the token).
 
-    The board, its feeds and the Open311 list read the consent on every request, so the
-    request leaves all of them with this commit. Idempotent: withdrawing twice records once.
+    Giving it later is how a caller whose request was typed in by an operator (代录, who
+    cannot consent for them) or a citizen who left the box unticked opts in: the request
+    then waits for staff to approve a text, as at intake. Withdrawing takes it off the
+    board, its feeds and the Open311 list with this commit, since they read the consent on
+    every request. An anonymised request cannot be published. Idempotent: setting the
+    consent it already has records nothing.
     """
     now = now or timezone.now()
     with transaction.atomic():
         locked = HelpRequest.objects.select_for_update().get(pk=help_request.pk)
-        if not locked.publish_consent:
+        if locked.publish_consent == consent or (consent and locked.anonymised_at is not None):
             return locked
-        locked.publish_consent = False
-        locked.publish_consent_at = None
+        locked.publish_consent = consent
+        locked.publish_consent_at = now if consent else None
         locked.updated_at = now
         locked.save(update_fields=["publish_consent", "publish_consent_at", "updated_at"])
         Event.objects.create(
             request=locked,
             kind=Event.Kind.PUBLICATION,
             actor_label="市民",
-            message=CONSENT_WITHDRAWN_MESSAGE,
+            message=CONSENT_GIVEN_MESSAGE if consent else CONSENT_WITHDRAWN_MESSAGE,
             is_public=True,
             created_at=now,
-            data={"consent": False},
+            data={"consent": consent},
         )
     return locked
 

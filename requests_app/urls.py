@@ -11,7 +11,7 @@ urlpatterns = [
     path("help/receipt/<str:token>/", views.receipt, name="receipt"),
     path("help/track/", views.track, name="track"),
     path("help/track/<str:token>/", views.track_token, name="track_token"),
-    path("help/track/<str:token>/withdraw-publication/", views.publish_withdraw, name="publish_withdraw"),
+    path("help/track/<str:token>/publication/", views.publish_consent, name="publish_consent"),
     path("poster/", views.poster, name="poster"),
     path("display/text-size/", views.text_size, name="text_size"),
 ]

@@ -247,13 +247,21 @@ def track_token(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
-def publish_withdraw(request: HttpRequest, token: str) -> HttpResponse:
-    """撤回公开: the signed link proves the citizen; the request leaves the 问政 board at once."""
+def publish_consent(request: HttpRequest, token: str) -> HttpResponse:
+    """公开 / 撤回公开 from the progress page: the signed link proves the citizen.
+
+    Withdrawn, the request leaves the 问政 board at once; given, it waits for staff to
+    approve a text with personal details taken out.
+    """
     help_request = selectors.request_get_by_token(token=token)
     if help_request is None:
         raise Http404
-    services.request_publish_withdraw(help_request=help_request)
-    messages.success(request, _("已撤回公开：您的求助不再显示在问政板上。"))
+    consent = request.POST.get("consent") == "1"
+    changed = services.request_publish_consent_set(help_request=help_request, consent=consent)
+    if consent and changed.publish_consent:
+        messages.success(request, _("已同意公开：工作人员审核、隐去个人信息后，您的求助和答复将显示在问政板上。"))
+    elif not consent:
+        messages.success(request, _("已撤回公开：您的求助不再显示在问政板上。"))
     return redirect("requests_app:track_token", token=token)
 
 

@@ -8,7 +8,8 @@ from board import selectors
 from helpdesk.tests.pages import html_of
 from requests_app import services as request_services
 from requests_app.models import District
-from requests_app.tests.factories import category, district
+from requests_app.selectors import track_token_for
+from requests_app.tests.factories import HelpRequestFactory, category, district
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +63,7 @@ def test_pages_without_counting_the_board(client, consented, publish, django_ass
 def test_a_withdrawn_consent_leaves_the_board_at_once(client, consented, publish):
     req = publish(consented(), title="小区停水", content="小区停水三天，请协调恢复供水。")
     html_of(client.get(f"/board/{req.ticket_number}/"), "小区停水")
-    request_services.request_publish_withdraw(help_request=req)
+    request_services.request_publish_consent_set(help_request=req, consent=False)
     assert client.get(f"/board/{req.ticket_number}/").status_code == 404
     html = html_of(client.get("/board/"), "没有找到公开的诉求")
     assert req.ticket_number not in html
@@ -77,3 +78,11 @@ def test_the_reply_shows_once_approved(client, resolved_consented, publish):
 
 def test_districts_are_real(db):
     assert District.objects.filter(code="zhongyuan").exists()
+
+
+def test_consent_given_later_puts_the_request_in_the_approval_queue(client):
+    req = HelpRequestFactory(publish_consent=False)
+    assert not selectors.publications_pending_qs().filter(pk=req.pk).exists()
+    token = track_token_for(ticket_number=req.ticket_number)
+    client.post(f"/help/track/{token}/publication/", {"consent": "1"})
+    assert selectors.publications_pending_qs().filter(pk=req.pk).exists()

@@ -102,7 +102,7 @@ def test_a_withdrawn_consent_takes_the_request_off_every_output(client, resolved
     req = _request(resolved_consented, publish_consent=True)
     publish(req, reply="供水公司已抢修，当日恢复供水。")
     assert req.ticket_number in _outputs(client, req.ticket_number, "停水")["open311 list"]
-    request_services.request_publish_withdraw(help_request=req)
+    request_services.request_publish_consent_set(help_request=req, consent=False)
     for name, text in _outputs(client, req.ticket_number, "停水").items():
         for secret in (req.ticket_number, "停水三天", "供水公司已抢修", NAME, PHONE):
             assert secret not in text, (name, secret)
