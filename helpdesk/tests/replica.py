@@ -26,17 +26,22 @@ def replica_alias(**overrides: Any) -> Iterator[dict]:
     """settings.DATABASES["replica"]: the test database's settings with `overrides` (HOST, PORT …).
 
     `connections.settings` is settings.DATABASES itself, so the router sees the
-    alias as configured; on the way out its connection is closed and it is gone.
+    alias as configured; on the way out its connection is closed and the alias
+    is gone (or DATABASE_REPLICA_URL's back).
     """
+    configured = connections.settings.get(REPLICA)  # DATABASE_REPLICA_URL's, put back afterwards
     entry = copy.deepcopy(connections.settings[DEFAULT_DB_ALIAS])
     entry.update(overrides)
     entry["TEST"] = {**entry.get("TEST", {}), "MIRROR": DEFAULT_DB_ALIAS}
+    drop_connection(REPLICA)
     connections.settings[REPLICA] = entry
     try:
         yield entry
     finally:
         drop_connection(REPLICA)
         del connections.settings[REPLICA]
+        if configured is not None:
+            connections.settings[REPLICA] = configured
         breakers_reset()
 
 

@@ -2,9 +2,7 @@
 
 The `replica` alias here is the test database itself, or a port nobody listens
 on; helpdesk/tests/test_replica_standby.py runs the same rules against a real
-standby. These tests read without a TestCase transaction (one on the primary
-keeps every read there, which is a rule of its own), so they unblock the test
-database themselves and write nothing.
+standby.
 """
 
 from __future__ import annotations
@@ -20,26 +18,46 @@ from django.test import RequestFactory
 
 from helpdesk import db_router
 from helpdesk.db_router import REPLICA, ReplicaRouter, replica_breaker, replica_iter, replica_reads, replica_view
-from helpdesk.tests.replica import free_port, queries_by_alias, replica_alias
+from helpdesk.tests.replica import drop_connection, free_port, queries_by_alias, replica_alias
 from requests_app.models import HelpRequest
 
-pytestmark = pytest.mark.replica
+# Transactional: no TestCase transaction on the primary (one keeps every read there, a rule of its
+# own). "__all__": the `replica` alias, added by the module's fixture before each test is set up,
+# may be used (a test mirror: never flushed).
+pytestmark = [pytest.mark.replica, pytest.mark.django_db(transaction=True, databases="__all__")]
+
+
+@pytest.fixture(scope="module")
+def _alias(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        if db_router.connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
+            pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+        with replica_alias() as entry:
+            yield entry
 
 
 @pytest.fixture
-def replica(django_db_setup, django_db_blocker, on_postgres):
-    with django_db_blocker.unblock(), replica_alias() as entry:
-        yield entry
+def replica(_alias):
+    """The `replica` alias: the test database itself."""
+    drop_connection(REPLICA)
+    yield _alias
+    drop_connection(REPLICA)
 
 
 @pytest.fixture
-def replica_down(django_db_setup, django_db_blocker, on_postgres, settings):
+def replica_down(_alias, settings):
+    """The `replica` alias: a port nobody listens on."""
     settings.DATABASE_REPLICA_RETRY_SECONDS = 60
-    with django_db_blocker.unblock(), replica_alias(HOST="127.0.0.1", PORT=str(free_port())) as entry:
-        yield entry
+    saved = dict(_alias)
+    drop_connection(REPLICA)
+    _alias.update(HOST="127.0.0.1", PORT=str(free_port()))
+    yield _alias
+    drop_connection(REPLICA)
+    _alias.update(saved)
 
 
-def test_without_the_alias_the_router_has_no_opinion():
+def test_without_the_alias_the_router_has_no_opinion(monkeypatch):
+    monkeypatch.delitem(db_router.connections.settings, REPLICA, raising=False)  # as without DATABASE_REPLICA_URL
     with replica_reads():
         assert ReplicaRouter().db_for_read(HelpRequest) is None
         assert ReplicaRouter().db_for_write(HelpRequest) is None
@@ -148,11 +166,8 @@ def test_a_replica_lost_mid_query_opens_the_breaker(replica, caplog):
     )
 
 
-@pytest.mark.django_db
-def test_readyz_reports_a_missing_replica_as_degraded(client, django_db_blocker, settings):
-    settings.DATABASE_REPLICA_RETRY_SECONDS = 60
-    with django_db_blocker.unblock(), replica_alias(HOST="127.0.0.1", PORT=str(free_port())):
-        response = client.get("/readyz")
+def test_readyz_reports_a_missing_replica_as_degraded(client, replica_down):
+    response = client.get("/readyz")
     assert response.status_code == 200
     body = response.json()
     assert body["checks"]["database"]["ok"] is True

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from django.apps import apps
 from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_started
@@ -39,11 +40,13 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.urls import reverse
 
 from dispatch import services as dispatch_services
+from dispatch.reference_data import reference_data_seed as units_seed
 from dispatch.tests import factories
 from helpdesk.db_router import REPLICA, replica_breaker, replica_reads
 from helpdesk.tests.replica import drop_connection, free_port, queries_by_alias, replica_alias
 from requests_app import services as request_services
 from requests_app.models import Category, District, HelpRequest, State
+from requests_app.reference_data import reference_data_seed as channels_seed
 
 # "__all__": the `replica` alias, added by the module's fixture, is allowed too (a test mirror: never flushed).
 pytestmark = [pytest.mark.replica, pytest.mark.django_db(transaction=True, databases="__all__")]
@@ -196,6 +199,10 @@ def standby_up(pair: Pair, transactional_db) -> Iterator[Pair]:
     try:
         settings_dict.update(HOST="127.0.0.1", PORT=str(pair.primary.port))
         drop_connection(REPLICA)
+        # The copy was taken from the session's database as it was then (a transactional test may have
+        # flushed it): the seeds the data migrations put there, as conftest's _reference_data does.
+        channels_seed(apps)
+        units_seed(apps)
         pair.caught_up()
         yield pair
     finally:
