@@ -4,7 +4,9 @@ The rule is explicit: a read goes to the `replica` alias only inside
 `replica_reads()` (a context manager and decorator, kept in a contextvar),
 which the views whose figures may lag a moment wrap around their read work:
 /stats/, the supervisors' dashboard, the exports and the Open311 GET lists.
-Outside it, and always:
+`@replica_view` does it for a whole view, including the TemplateResponse it
+returns (rendered inside) and the rows it streams (`replica_iter`: each row
+read inside, the code between rows outside). Outside it, and always:
 
 - writes go to the primary (`db_for_write`), and so does every query set
   Django marks for writing: `select_for_update()`, `get_or_create()`,
