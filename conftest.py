@@ -39,6 +39,21 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _no_replica(request, monkeypatch):
+    """Ordinary tests run as without DATABASE_REPLICA_URL, even where it is set.
+
+    pytest-django lets them use the `default` alias only, and the replica's own
+    connection (a test mirror of the test database) would not see a TestCase's
+    uncommitted rows. Tests marked `replica` route for real (helpdesk/db_router.py).
+    """
+    if request.node.get_closest_marker("replica"):
+        return
+    from helpdesk import db_router
+
+    monkeypatch.setattr(db_router, "replica_configured", lambda: False)
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request):
     """Transactional tests flush the database, data migrations included: put the seeds back.
 

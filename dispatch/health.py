@@ -8,10 +8,12 @@
   nobody is notified). The staff pages' banner and `/readyz` use it.
 - `readiness` checks the database, the cache and the broker with short
   timeouts, through the Redis breakers (helpdesk/breaker.py), so a probe of a
-  frozen Redis costs at most one timeout per breaker interval.
+  frozen Redis costs at most one timeout per breaker interval; and, when
+  `DATABASE_REPLICA_URL` is set, the replica (in recovery, its replay lag)
+  through its breaker (helpdesk/db_router.py).
 
 `/readyz` answers 503 only when the database is unreachable (this instance
-cannot serve); the cache, the broker and the clock make it "degraded" with
+cannot serve); the replica, the cache, the broker and the clock make it "degraded" with
 200, because the portal keeps serving citizens without them. Monitors alert
 on `status != "ok"`, or ask `/readyz?strict=1`, which is 503 for anything
 that is not ok.
@@ -26,9 +28,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 from django.utils import timezone
 
+from helpdesk import db_router
 from helpdesk.breaker import breaker
 
 from .models import ClockRun
@@ -101,6 +104,17 @@ def _database() -> dict[str, Any]:
     return {}
 
 
+def _replica() -> dict[str, Any]:
+    # Reads fall back to the primary while it is away: degraded, not failed.
+    if not db_router.replica_usable():
+        return {"ok": False, "fallback": "primary"}
+    with connections[db_router.REPLICA].cursor() as cursor:
+        cursor.execute("SELECT pg_is_in_recovery(), EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())")
+        in_recovery, lag = cursor.fetchone()
+    # The lag is the age of the last transaction replayed: it also grows while the primary is idle.
+    return {"ok": bool(in_recovery), "lag_seconds": None if lag is None else round(float(lag), 1)}
+
+
 def _cache() -> dict[str, Any]:
     redis_breaker = breaker("cache")
     if redis_breaker.is_down:
@@ -146,6 +160,8 @@ def readiness() -> tuple[int, dict[str, Any]]:
     checks = {"database": _timed(_database)}
     if not checks["database"]["ok"]:
         checks["clock"] = {"ok": False, "error": "database unavailable"}
+    if db_router.replica_configured():
+        checks["replica"] = _timed(_replica)
     checks["cache"] = _timed(_cache)
     checks["broker"] = _timed(_broker)
     if "clock" not in checks:

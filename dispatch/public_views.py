@@ -20,6 +20,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from helpdesk.db_router import replica_view
 from requests_app import selectors as request_selectors
 from requests_app.forms import FeedbackForm
 from requests_app.models import Deadline, State
@@ -77,6 +78,7 @@ def feedback_submit(request: HttpRequest, token: str) -> HttpResponse:
 # here; a proxy in front may compress them under its own policy.
 @gzip_page
 @require_GET
+@replica_view
 def stats_view(request: HttpRequest) -> HttpResponse:
     days = stats.period_days(request.GET.get("days"))
     figures = stats.figures_get(days=days)

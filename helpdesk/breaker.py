@@ -1,4 +1,4 @@
-"""A per-process circuit breaker for Redis (the cache and the broker), and the log lines of its outages.
+"""A per-process circuit breaker for Redis (cache, broker) and the database replica, and its outage log lines.
 
 A frozen Redis (SIGSTOP, a stuck host, a partition) accepts TCP connections
 and then never answers: every call waits out its socket timeout. Without a
@@ -13,6 +13,9 @@ Each breaker writes one line per change of state, never a traceback:
 "Redis unavailable (cache): …", then while it stays down at most one summary
 a minute with the counts ("… still unavailable after 60 s: 412 calls skipped,
 12 failed"), then "Redis back (cache) after 75 s …".
+
+The database replica's breaker (helpdesk/db_router.py) is the same class
+with its own label and setting: "Database replica unavailable (replica): …".
 
 Per process and thread-safe; nothing here is shared between processes, so a
 worker that restarts starts closed and pays at most one timeout to learn.
@@ -34,27 +37,35 @@ DEFAULT_OPEN_SECONDS = 5.0
 SUMMARY_SECONDS = 60.0
 
 
-def _open_seconds() -> float:
+def _open_seconds(setting: str) -> float:
     try:
         from django.conf import settings
 
-        return float(getattr(settings, "REDIS_BREAKER_SECONDS", DEFAULT_OPEN_SECONDS))
+        return float(getattr(settings, setting, DEFAULT_OPEN_SECONDS))
     except Exception:
         return DEFAULT_OPEN_SECONDS
 
 
 class Breaker:
-    """Closed (call Redis), open (skip it until `retry_at`), half-open (one probe in flight)."""
+    """Closed (call the service), open (skip it until `retry_at`), half-open (one probe in flight).
+
+    `label` names the service in the log lines ("Redis"); `setting` is the
+    setting holding the seconds to skip it after a failure.
+    """
 
     def __init__(
         self,
         name: str,
         *,
+        label: str = "Redis",
+        setting: str = "REDIS_BREAKER_SECONDS",
         open_seconds: float | None = None,
         summary_seconds: float = SUMMARY_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.name = name
+        self.label = label
+        self.setting = setting
         self._open_seconds = open_seconds
         self.summary_seconds = summary_seconds
         self.clock = clock
@@ -71,14 +82,14 @@ class Breaker:
 
     @property
     def open_seconds(self) -> float:
-        return self._open_seconds if self._open_seconds is not None else _open_seconds()
+        return self._open_seconds if self._open_seconds is not None else _open_seconds(self.setting)
 
     @property
     def is_down(self) -> bool:
         return self.down_since is not None
 
     def allow(self) -> bool:
-        """Whether to call Redis now. False: skip it (the breaker is open or another call probes)."""
+        """Whether to call the service now. False: skip it (the breaker is open or another call probes)."""
         with self._lock:
             if self.down_since is None:
                 return True
@@ -98,7 +109,8 @@ class Breaker:
             skipped, failed = self.skipped_total, self.failed_total
             self.reset()
         logger.warning(
-            "Redis back (%s) after %.0f s: %d call(s) skipped, %d failed while it was away",
+            "%s back (%s) after %.0f s: %d call(s) skipped, %d failed while it was away",
+            self.label,
             self.name,
             down_for,
             skipped,
@@ -118,14 +130,15 @@ class Breaker:
             self.down_since = self.summary_at = now
             self.skipped = self.failed = 0
         logger.warning(
-            "Redis unavailable (%s): %s; skipping it for %.0f s at a time and carrying on without it",
+            "%s unavailable (%s): %s; skipping it for %.0f s at a time and carrying on without it",
+            self.label,
             self.name,
             _describe(error),
             self.open_seconds,
         )
 
     def _summary_due(self, now: float) -> None:
-        # Called with the lock held, on a failed probe: a summary says Redis was still down then
+        # Called with the lock held, on a failed probe: a summary says the service was still down then
         # (a skipped call knows nothing), so an outage of exactly a minute writes none.
         if self.down_since is None or now - self.summary_at < self.summary_seconds:
             return
@@ -133,7 +146,8 @@ class Breaker:
         self.skipped = self.failed = 0
         self.summary_at = now
         logger.warning(
-            "Redis still unavailable (%s) after %.0f s: %d call(s) skipped, %d failed in the last %.0f s",
+            "%s still unavailable (%s) after %.0f s: %d call(s) skipped, %d failed in the last %.0f s",
+            self.label,
             self.name,
             now - self.down_since,
             skipped,
@@ -151,7 +165,7 @@ class Breaker:
             self.failure(exc)
             return fallback()
         except BaseException:
-            with self._lock:  # an error that says nothing about Redis: let the next call probe
+            with self._lock:  # an error that says nothing about the service: let the next call probe
                 self.probing = False
             raise
         self.success()
@@ -169,11 +183,11 @@ _breakers: dict[str, Breaker] = {}
 _registry_lock = threading.Lock()
 
 
-def breaker(name: str) -> Breaker:
-    """This process's breaker for `name` ("cache", "broker")."""
+def breaker(name: str, *, label: str = "Redis", setting: str = "REDIS_BREAKER_SECONDS") -> Breaker:
+    """This process's breaker for `name` ("cache", "broker", "replica"); `label`/`setting` apply when first made."""
     with _registry_lock:
         if name not in _breakers:
-            _breakers[name] = Breaker(name)
+            _breakers[name] = Breaker(name, label=label, setting=setting)
         return _breakers[name]
 
 

@@ -14,6 +14,8 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from helpdesk.db_router import replica_view
+
 from .. import access, dashboard, exports, stats
 from .. import figures as channel_figures
 from ..surges.selectors import surges_for_dashboard
@@ -42,6 +44,7 @@ class DashboardAdminMixin(_ModelAdmin):
             raise PermissionDenied
         return stats.period_days(request.GET.get("days")), request.GET.get("o", "solved_on_time")
 
+    @replica_view
     def dashboard_view(self, request: HttpRequest) -> HttpResponse:
         days, order = self._dashboard_params(request)
         rows = dashboard.units_scorecard(user=request.user, days=days, order=order)
@@ -80,6 +83,7 @@ class DashboardAdminMixin(_ModelAdmin):
             },
         )
 
+    @replica_view
     def dashboard_export_view(self, request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
         if fmt not in exports.FORMATS:
             raise Http404

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from helpdesk.admin_tools import CappedCountPaginator, SortableByChangeList, duration_text
 from helpdesk.clientip import client_ip
+from helpdesk.db_router import replica_view
 from requests_app.crypto import keyed_hash
 from requests_app.models import Deadline, HelpRequest, State
 from requests_app.phones import name_mask, phone_mask, phone_normalize
@@ -257,6 +258,7 @@ class HelpRequestAdmin(
 
     # Exports ---------------------------------------------------
 
+    @replica_view
     def export_view(self, request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
         """The changelist's current filters and search, exported (scoped; contact masked unless allowed)."""
         if not self.has_view_permission(request):

@@ -24,6 +24,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from helpdesk.db_router import replica_reads, replica_view
+
 from .. import location
 from ..forms import HelpRequestForm
 from . import selectors, services
@@ -163,6 +165,7 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @api_view("GET")
+@replica_view
 def services_list(request: HttpRequest, fmt: str) -> HttpResponse:
     return render([service_dict(c) for c in selectors.services_list()], fmt=fmt, root_tag="services")
 
@@ -228,7 +231,8 @@ def requests_endpoint(request: HttpRequest, fmt: str) -> HttpResponse:
     query, error = _request_query(request.GET)
     if query is None:
         return render_errors([(400, error)], fmt=fmt, status=400)
-    found = selectors.service_requests_search(query=query)
+    with replica_reads():  # the list may lag a moment; the POST above and the lookups stay on the primary
+        found = selectors.service_requests_search(query=query)
     return render([service_request_dict(s) for s in found], fmt=fmt, root_tag="service_requests")
 
 
