@@ -50,6 +50,7 @@ from .dashboard import DashboardAdminMixin
 from .filters import LateFilter, QueueFilter, TagFilter, UnitFilter
 from .inlines import AssignmentInline, AttachmentInline, EventInline, ExtensionRequestInline, FeedbackInline
 from .location import LocationAdminMixin
+from .monthly import MonthlyAdminMixin
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -98,7 +99,12 @@ NEXT_STEP: dict[str, StrOrPromise] = {
 
 @admin.register(HelpRequest)
 class HelpRequestAdmin(
-    WorkflowActionsMixin, LocationAdminMixin, CompactColumnsMixin, DashboardAdminMixin, admin.ModelAdmin
+    WorkflowActionsMixin,
+    LocationAdminMixin,
+    CompactColumnsMixin,
+    DashboardAdminMixin,
+    MonthlyAdminMixin,
+    admin.ModelAdmin,
 ):
     list_display = (
         "ticket_number",
@@ -252,6 +258,7 @@ class HelpRequestAdmin(
             path("export/<str:fmt>/", self.admin_site.admin_view(self.export_view),
                  name="requests_app_helprequest_export"),
             *self.dashboard_urls(),
+            *self.monthly_urls(),
             *super().get_urls(),
         ]  # fmt: skip
 
