@@ -66,3 +66,12 @@ class PendingPublication(HelpRequest):
         proxy = True
         verbose_name = _("待审核公开")
         verbose_name_plural = pgettext_lazy("plural", "待审核公开")
+
+
+class PublishedText(Publication):
+    """The texts on the board now, in admin: where staff 撤下 one."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("已公开")
+        verbose_name_plural = pgettext_lazy("plural", "已公开")

@@ -163,14 +163,20 @@ def board_similar(
     return [LookAlike(entry=entries[found[pk].ticket_number], score=score) for score, pk in best if pk in found]
 
 
+def publications_published_qs() -> QuerySet[Publication]:
+    """The texts on the board now (consent standing, not withdrawn): where staff 撤下 one."""
+    return Publication.objects.filter(request__in=board_requests_qs().values("pk"), withdrawn_at__isnull=True)
+
+
 def publications_pending_qs() -> QuerySet[PendingPublication]:
-    """Consented requests whose text awaits 批准公开, or whose new reply (a later 办结) does."""
+    """Consented requests whose text awaits 批准公开, whose new reply (a later 办结) does, or that were 撤下."""
     publication = Publication.objects.filter(request=OuterRef("pk"))
     reply_pending = Q(state__in=RESOLVED_STATES) & Exists(
         publication.filter(Q(reply_approved_at__isnull=True) | Q(reply_approved_at__lt=OuterRef("resolved_at")))
     )
+    withdrawn = Exists(publication.filter(withdrawn_at__isnull=False))
     return (
         PendingPublication.objects.filter(publish_consent=True, anonymised_at__isnull=True)
         .exclude(state__in=[State.INVALID, State.DUPLICATE])
-        .filter(~Exists(publication) | reply_pending)
+        .filter(~Exists(publication) | reply_pending | withdrawn)
     )

@@ -99,18 +99,19 @@ def problems_live(*, ranges: Ranges, now: dt.datetime, unit_ids: list[int] | Non
     for g in (
         requests.values("category_id", "district_id", "lead__unit_id")
         .annotate(
-            received=Count("id"),
-            duplicates=Count("id", filter=Q(duplicate_of__isnull=False)),
-            repeat_callers=Count("id", filter=repeat_caller),
-            repeats=Count("id", filter=Q(duplicate_of__isnull=False) | repeat_caller),
+            n=Count("id"),
+            # Not named like the fields: "duplicates" is HelpRequest's reverse relation.
+            n_duplicate=Count("id", filter=Q(duplicate_of__isnull=False)),
+            n_repeat_caller=Count("id", filter=repeat_caller),
+            n_repeat=Count("id", filter=Q(duplicate_of__isnull=False) | repeat_caller),
         )
         .order_by()
     ):
         out[(g["category_id"], g["district_id"], g["lead__unit_id"])] = Problem(
-            received=g["received"],
-            duplicates=g["duplicates"],
-            repeat_callers=g["repeat_callers"],
-            repeats=g["repeats"],
+            received=g["n"],
+            duplicates=g["n_duplicate"],
+            repeat_callers=g["n_repeat_caller"],
+            repeats=g["n_repeat"],
         )
     deadlines = Deadline.objects.filter(_in_ranges("request__created_at", ranges), kind=Deadline.Kind.RESOLVE).annotate(
         lead=FilteredRelation(
