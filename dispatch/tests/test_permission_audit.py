@@ -19,8 +19,8 @@ from django.utils import timezone
 from dispatch.models import (
     ContactAccess,
     ExtensionRequest,
-    ReportExport,
     Notification,
+    ReportExport,
     ResponsibilityRule,
     RoutingRecord,
     Surge,
