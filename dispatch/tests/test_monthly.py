@@ -180,7 +180,7 @@ def _number(text: str) -> float:
 def test_the_page_and_its_xlsx_show_the_same_figures(client, known, staff, django_assert_max_num_queries):
     client.force_login(staff.supervisor)
     url = reverse("admin:dispatch_monthly")
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(22):
         response = client.get(url, {"month": "2026-02"})
     assert response.status_code == 200
     page = html_of(response)
