@@ -73,7 +73,7 @@ def main() -> None:
     from django.test import Client
     from django.utils import timezone
 
-    from dispatch import monthly, rollups
+    from dispatch import monthly, problems, rollups
     from dispatch.models import Assignment, ProblemDayCell, StatsDay
     from dispatch.tests.factories import handler, supervisor
 
@@ -121,6 +121,13 @@ def main() -> None:
             assert response.status_code == 200, response.status_code
             print(f"    xlsx {len(response.content):,} bytes")
 
+    # What the rebuild of one day adds for 每月一题 (day_rebuild runs it beside the other cells).
+    day = month + timezone.timedelta(days=10)
+    _timed(
+        f"problems_live of one day ({day})",
+        lambda: problems.problems_live(ranges=[rollups.day_bounds(day)], now=timezone.now()),
+    )
+    _timed(f"day_rebuild of one day ({day})", lambda: rollups.day_rebuild(day=day))
     StatsDay.objects.filter(day__gte=first, day__lte=last).update(dirty=True)
     run("cold (every day live)")
     start = time.perf_counter()
