@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('requests_app', '0016_publication_withdrawal'),
+        ("requests_app", "0016_publication_withdrawal"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='helprequest',
-            index=models.Index(fields=['phone_hash', 'created_at'], name='req_phone_created_idx'),
+            model_name="helprequest",
+            index=models.Index(fields=["phone_hash", "created_at"], name="req_phone_created_idx"),
         ),
     ]
