@@ -1,8 +1,10 @@
-"""批准公开 in admin: the queue of consented texts awaiting approval, and the editor.
+"""批准公开 in admin: the queue of consented texts awaiting approval, and the editor; 撤下 of a published text.
 
 Thin: the queue is `selectors.publications_pending_qs` narrowed by `dispatch.access`; the
 editor starts from `services.publication_draft` and saves through `services.publication_approve`;
 the bulk action approves each request's redacted draft through the same service.
+The published texts' list (`selectors.publications_published_qs`) opens each on a page
+with its 撤下 form (`services.publication_withdraw`); a withdrawn text is back in the queue.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from dispatch import access
 from dispatch.admin.base import ScopedAdminMixin, admin_user
 
 from . import selectors, services
-from .forms import PublicationForm
-from .models import PendingPublication
+from .forms import PublicationForm, WithdrawForm
+from .models import PendingPublication, PublishedText
 
 
 @admin.register(PendingPublication)
@@ -108,3 +110,62 @@ class PendingPublicationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if done:
             self.message_user(request, ngettext("已批准公开 %(n)d 件", "已批准公开 %(n)d 件", done) % {"n": done})
         return None
+
+
+@admin.register(PublishedText)
+class PublishedTextAdmin(admin.ModelAdmin):
+    list_display = ("request", "title", "district", "approved_at", "approved_by")
+    list_filter = ("district",)
+    search_fields = ("=request__ticket_number",)
+    list_select_related = ("request", "district", "approved_by")
+    list_per_page = 50
+    show_full_result_count = False
+    ordering = ("-approved_at", "-request")
+
+    def _may_withdraw(self, request: HttpRequest) -> bool:
+        return request.user.is_active and access.scope_of(request.user).sees_all
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._may_withdraw(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may_withdraw(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may_withdraw(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return selectors.publications_published_qs()
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None):
+        """The published text as the board shows it, and 撤下 with a reason."""
+        if not self._may_withdraw(request):
+            raise PermissionDenied
+        obj = self.get_queryset(request).select_related("request", "district").filter(pk=object_id).first()
+        if obj is None:
+            raise Http404
+        form = WithdrawForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.publication_withdraw(
+                    help_request_id=obj.pk, actor=admin_user(request), reason=form.cleaned_data["reason"]
+                )
+            except services.PublicationRefused as exc:
+                form.add_error(None, str(exc))
+            else:
+                self.message_user(request, _("已撤下：%(number)s") % {"number": obj.request.ticket_number})
+                return HttpResponseRedirect(reverse("admin:board_publishedtext_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": obj,
+            "title": _("撤下 %(number)s") % {"number": obj.request.ticket_number},
+            "form": form,
+        }
+        return render(request, "admin/board/withdraw.html", context)

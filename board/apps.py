@@ -8,9 +8,13 @@ class BoardConfig(AppConfig):
 
     def ready(self) -> None:
         from dispatch.notifications import event_hook_register
+        from dispatch.problems import me_too_counter_register
 
         from . import personal_data  # noqa: F401 - registers the board's personal data
+        from .selectors import me_too_by_problem
         from .services import me_too_messages_for_event
 
         # On 办结, everyone who said 我也遇到 is told, through dispatch's outbox.
         event_hook_register(me_too_messages_for_event)
+        # 每月一题 shows the month's joins per district × channel × unit.
+        me_too_counter_register(me_too_by_problem)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from requests_app.phones import phone_normalize
 
-from .services import TEXT_MAX, TITLE_MAX
+from .services import REASON_MAX, TEXT_MAX, TITLE_MAX
 
 PHONE_INVALID = _("请填写正确的手机号（11位，1开头）或带区号的固定电话（如 0371-66668888）。")
 
@@ -21,6 +21,14 @@ class PublicationForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("单位办结时的答复，已隐去电话、证件号、邮箱和该件登记的姓名、地址；请再读一遍。"),
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("撤下原因"),
+        max_length=REASON_MAX,
+        help_text=_("记入该件的内部记录。撤下后立即从问政板、搜索、订阅和接口中消失；只有重新批准公开才能恢复。"),
     )
 
 

@@ -9,11 +9,13 @@ it shows to know whether there is a next one.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Left
 
+from dispatch.models import AssignmentQuerySet
 from dispatch.similar import THRESHOLD
 from dispatch.textsim import Probe
 from requests_app.models import OPEN_STATES, RESOLVED_STATES, HelpRequest, Publication, State
@@ -38,6 +40,33 @@ def me_too_counts(*, request_ids: list[int]) -> dict[int, int]:
         return {}
     rows = MeToo.objects.filter(request_id__in=request_ids).values("request_id").annotate(n=Count("id"))
     return {row["request_id"]: row["n"] for row in rows}
+
+
+def me_too_by_problem(
+    ranges: list[tuple[dt.datetime, dt.datetime]], unit_ids: list[int] | None
+) -> dict[tuple[int, int, int | None], int]:
+    """我也遇到 joins made in the [start, end) ranges per (channel, district, active lead unit) of their request.
+
+    For 每月一题 (dispatch.problems); one aggregate on me_too_created_idx.
+    """
+    if not ranges:
+        return {}
+    when = Q()
+    for start, end in ranges:
+        when |= Q(created_at__gte=start, created_at__lt=end)
+    qs = MeToo.objects.filter(when).annotate(
+        lead=FilteredRelation(
+            "request__assignments", condition=AssignmentQuerySet.active_lead_q("request__assignments__")
+        )
+    )
+    if unit_ids is not None:
+        qs = qs.filter(lead__unit_id__in=unit_ids)
+    return {
+        (g["request__category_id"], g["request__district_id"], g["lead__unit_id"]): g["n"]
+        for g in qs.values("request__category_id", "request__district_id", "lead__unit_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
 
 
 def _entries(rows: list[HelpRequest]) -> list[BoardEntry]:
@@ -134,14 +163,20 @@ def board_similar(
     return [LookAlike(entry=entries[found[pk].ticket_number], score=score) for score, pk in best if pk in found]
 
 
+def publications_published_qs() -> QuerySet[Publication]:
+    """The texts on the board now (consent standing, not withdrawn): where staff 撤下 one."""
+    return Publication.objects.filter(request__in=board_requests_qs().values("pk"), withdrawn_at__isnull=True)
+
+
 def publications_pending_qs() -> QuerySet[PendingPublication]:
-    """Consented requests whose text awaits 批准公开, or whose new reply (a later 办结) does."""
+    """Consented requests whose text awaits 批准公开, whose new reply (a later 办结) does, or that were 撤下."""
     publication = Publication.objects.filter(request=OuterRef("pk"))
     reply_pending = Q(state__in=RESOLVED_STATES) & Exists(
         publication.filter(Q(reply_approved_at__isnull=True) | Q(reply_approved_at__lt=OuterRef("resolved_at")))
     )
+    withdrawn = Exists(publication.filter(withdrawn_at__isnull=False))
     return (
         PendingPublication.objects.filter(publish_consent=True, anonymised_at__isnull=True)
         .exclude(state__in=[State.INVALID, State.DUPLICATE])
-        .filter(~Exists(publication) | reply_pending)
+        .filter(~Exists(publication) | reply_pending | withdrawn)
     )

@@ -4,7 +4,10 @@
   and latest reply through `requests_app.redact.request_text_redact`.
 - `publication_approve`: 批准公开 by a dispatcher or supervisor (`dispatch.access`);
   the text is redacted once more on the way in, the search terms rewritten, the
-  approval recorded in the timeline. Refused when the consent is gone.
+  approval recorded in the timeline. Refused when the consent is gone. After a 撤下 it
+  is the only way back onto the board.
+- `publication_withdraw`: 撤下 by a dispatcher or supervisor, with a reason: off the
+  board, its search, feeds and Open311 at once, recorded in the timeline.
 - `me_too_add`: one phone once per open board request, stored like every phone.
 - `me_too_messages_for_event`: the SMS for 我也遇到 citizens on 办结, registered as an
   outbox hook (`dispatch.notifications.event_hook_register`) by `BoardConfig.ready()`;
@@ -97,6 +100,8 @@ def publication_approve(
             publication = Publication(request=req, district_id=req.district_id, approved_at=now)
         publication.title, publication.content, publication.reply = title, content, reply
         publication.approved_by = actor_user(actor)
+        withdrawn = publication.withdrawn_at is not None
+        publication.withdrawn_at, publication.withdrawn_by, publication.withdrawn_reason = None, None, ""
         if req.state in RESOLVED_STATES:
             publication.reply_approved_at = now
         publication.save()
@@ -106,10 +111,56 @@ def publication_approve(
             kind=Event.Kind.PUBLICATION,
             actor=actor_user(actor),
             actor_label=actor_label(actor),
-            message="工作人员审核通过，已在问政板公开" if first else "问政板公开内容已更新（经审核）",
+            message=(
+                "工作人员审核通过，已在问政板公开"
+                if first
+                else "撤下后经重新审核，已在问政板再次公开"
+                if withdrawn
+                else "问政板公开内容已更新（经审核）"
+            ),
             is_public=True,
             created_at=now,
-            data={"approved": True, "reply": bool(reply)},
+            data={"approved": True, "reply": bool(reply), "republished": withdrawn},
+        )
+    return publication
+
+
+REASON_MAX = 200
+
+
+def publication_withdraw(
+    *, help_request_id: int, actor: Actor, reason: str, now: dt.datetime | None = None
+) -> Publication:
+    """撤下: take a published text off the board at once, with the reason; a new 批准公开 undoes it.
+
+    The timeline event is internal (the reason may name what was wrong with the text);
+    the citizen's consent is left as it is.
+    """
+    now = now or timezone.now()
+    if not scope_of(actor).sees_all:
+        raise PublicationRefused(gettext("只有平台交办员和督办员可以撤下公开内容"))
+    reason = (reason or "").strip()[:REASON_MAX]
+    if not reason:
+        raise PublicationRefused(gettext("请填写撤下原因"))
+    with transaction.atomic():
+        publication = Publication.objects.select_for_update().filter(request_id=help_request_id).first()
+        if publication is None or publication.withdrawn_at is not None:
+            raise PublicationRefused(gettext("该件不在问政板上"))
+        publication.withdrawn_at, publication.withdrawn_by, publication.withdrawn_reason = (
+            now,
+            actor_user(actor),
+            reason,
+        )
+        publication.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+        Event.objects.create(
+            request_id=help_request_id,
+            kind=Event.Kind.PUBLICATION,
+            actor=actor_user(actor),
+            actor_label=actor_label(actor),
+            message=f"工作人员已将问政板公开内容撤下，原因：{reason}",
+            is_public=False,
+            created_at=now,
+            data={"withdrawn": True},
         )
     return publication
 

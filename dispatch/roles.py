@@ -49,6 +49,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("dispatch", "view_assignment"),
         ("dispatch", "view_extensionrequest"),
         ("dispatch", "view_contactaccess"),
+        ("dispatch", "view_reportexport"),
         ("dispatch", "supervise_request"),
         ("dispatch", "view_laterequest"),
         ("dispatch", "view_notification"),

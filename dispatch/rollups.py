@@ -40,8 +40,8 @@ from django.utils import timezone
 from requests_app.models import Deadline, HelpRequest
 from requests_app.selectors import Totals, totals_aggregates
 
-from . import dashboard
-from .models import Assignment, StatsCell, StatsDay, UnitDayCell
+from . import dashboard, problems
+from .models import Assignment, ProblemDayCell, StatsCell, StatsDay, UnitDayCell
 from .stats import KINDS, DimKey, Rate, Row, cells_fold, cells_live
 
 DIM_OF = {"all": "", "category": "category_id", "district": "district_id", "unit": "lead__unit_id"}
@@ -93,6 +93,10 @@ def day_rebuild(*, day: dt.date, now: dt.datetime | None = None) -> None:
         UnitDayCell.objects.filter(day=day).delete()
         scorecard = dashboard.scorecard_live(ranges=[(since, until)], now=now)
         UnitDayCell.objects.bulk_create(_unit_cell(day, row) for row in scorecard.values())
+        ProblemDayCell.objects.filter(day=day).delete()
+        ProblemDayCell.objects.bulk_create(
+            problems.problem_cells(day, problems.problems_live(ranges=[(since, until)], now=now))
+        )
         valid_until = _valid_until(since=since, until=until, now=now)
         StatsDay.objects.filter(day=day).update(built_at=now, valid_until=valid_until, dirty=False)
 

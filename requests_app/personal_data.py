@@ -286,6 +286,7 @@ inventory_register(
             ("title", "问政板公开标题（工作人员审核后）"),
             ("content", "问政板公开内容（工作人员审核后）"),
             ("reply", "问政板公开答复（工作人员审核后）"),
+            ("withdrawn_reason", "问政板撤下原因（工作人员填写，可能引用公开内容）"),
         )
     ),
     Entry("requests_app.Attachment", "file", Kind.FILE, "request", DELETE, "市民上传的照片（文件与记录）"),

@@ -75,7 +75,7 @@ SUMMARY_COLUMNS = (
 
 
 def board_requests_qs() -> QuerySet[HelpRequest]:
-    """The 问政 board's requests: the citizen's consent stands and staff approved a text.
+    """The 问政 board's requests: the citizen's consent stands and staff approved a text not withdrawn (撤下).
 
     Annotated with the approved text (`public.board_entry_of` reads it), without the
     personal columns. The board, its feeds and Open311's GET requests read this one filter,
@@ -83,7 +83,7 @@ def board_requests_qs() -> QuerySet[HelpRequest]:
     """
     return (
         public_requests_qs()
-        .filter(publish_consent=True, publication__isnull=False)
+        .filter(publish_consent=True, publication__isnull=False, publication__withdrawn_at__isnull=True)
         .annotate(
             board_title=F("publication__title"),
             board_content=F("publication__content"),

@@ -84,3 +84,24 @@ def test_on_resolution_each_me_too_gets_the_outcome_by_sms(
 
     assert notifications_for_event(event=event) == []
     assert Notification.objects.filter(channel="sms", event=event).count() == 3
+
+
+def test_me_too_joins_of_the_month_reach_the_monthly_report(staff, open_on_board):
+    """每月一题 counts the joins made in the month, on the joined request's district × channel × lead unit."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from board.services import me_too_add
+    from dispatch import monthly
+
+    now = timezone.now()
+    month = timezone.localdate(now).replace(day=1)
+    me_too_add(ticket_number=open_on_board.ticket_number, phone="13912345678", now=now)
+    me_too_add(ticket_number=open_on_board.ticket_number, phone="13912345679", now=now)
+    # A join of an earlier month is not this month's.
+    me_too_add(ticket_number=open_on_board.ticket_number, phone="13912345670", now=now - dt.timedelta(days=40))
+    report = monthly.monthly_report(user=staff.supervisor, month=month, now=now)
+    (row,) = [r for r in report.rows if r.district_id == open_on_board.district_id]
+    assert (row.category_id, row.me_too, report.total.me_too) == (open_on_board.category_id, 2, 2)
+    assert monthly.monthly_report(user=staff.handler, month=month, now=now).total.me_too == 2  # their unit leads it

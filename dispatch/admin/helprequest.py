@@ -51,6 +51,7 @@ from .dashboard import DashboardAdminMixin
 from .filters import LateFilter, QueueFilter, TagFilter, UnitFilter
 from .inlines import AssignmentInline, AttachmentInline, EventInline, ExtensionRequestInline, FeedbackInline
 from .location import LocationAdminMixin
+from .monthly import MonthlyAdminMixin
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -99,7 +100,12 @@ NEXT_STEP: dict[str, StrOrPromise] = {
 
 @admin.register(HelpRequest)
 class HelpRequestAdmin(
-    WorkflowActionsMixin, LocationAdminMixin, CompactColumnsMixin, DashboardAdminMixin, admin.ModelAdmin
+    WorkflowActionsMixin,
+    LocationAdminMixin,
+    CompactColumnsMixin,
+    DashboardAdminMixin,
+    MonthlyAdminMixin,
+    admin.ModelAdmin,
 ):
     list_display = (
         "ticket_number",
@@ -253,6 +259,7 @@ class HelpRequestAdmin(
             path("export/<str:fmt>/", self.admin_site.admin_view(self.export_view),
                  name="requests_app_helprequest_export"),
             *self.dashboard_urls(),
+            *self.monthly_urls(),
             *super().get_urls(),
         ]  # fmt: skip
 

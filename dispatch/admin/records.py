@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from helpdesk.admin_tools import ReadOnlyAdminMixin
 
-from ..models import Assignment, ContactAccess, ExtensionRequest
+from ..models import Assignment, ContactAccess, ExtensionRequest, ReportExport
 from .base import ScopedAdminMixin
 
 
@@ -30,6 +30,17 @@ class ContactAccessAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
     search_fields = ("=request__ticket_number", "user__username")
     list_select_related = ("user", "request")
     raw_id_fields = ("user", "request")
+    show_full_result_count = False
+
+
+@admin.register(ReportExport)
+class ReportExportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who downloaded which report of figures (no personal data in them), beside the contact-access audit."""
+
+    list_display = ("exported_at", "user", "report", "params", "ip_address")
+    list_filter = ("report", ("exported_at", admin.DateFieldListFilter))
+    search_fields = ("user__username",)
+    list_select_related = ("user",)
     show_full_result_count = False
 
 

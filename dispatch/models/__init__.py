@@ -16,8 +16,10 @@ from .core import ContactAccess as ContactAccess
 from .core import ExtensionRequest as ExtensionRequest
 from .core import LateRequest as LateRequest
 from .core import Notification as Notification
+from .core import ReportExport as ReportExport
 from .core import Unit as Unit
 from .core import UnitMembership as UnitMembership
+from .rollups import ProblemDayCell as ProblemDayCell
 from .rollups import StatsCell as StatsCell
 from .rollups import StatsDay as StatsDay
 from .rollups import UnitDayCell as UnitDayCell

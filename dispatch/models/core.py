@@ -97,6 +97,30 @@ class ContactAccess(models.Model):
         return f"{self.user} → {self.request} @ {self.viewed_at:%Y-%m-%d %H:%M}"
 
 
+class ReportExport(models.Model):
+    """A staff user downloaded a report of figures (每月一题): who, which report and month, when, from where.
+
+    The figures hold no personal data, so this is not a `ContactAccess`; it is
+    kept beside it so the supervisors' audit also shows who took the figures out.
+    Append-only.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("导出人"))
+    report = models.CharField(_("报表"), max_length=40)
+    params = models.CharField(_("范围"), max_length=80, blank=True)
+    exported_at = models.DateTimeField(_("导出时间"), default=timezone.now)
+    ip_address = models.GenericIPAddressField(_("地址"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("报表导出记录")
+        verbose_name_plural = pgettext_lazy("plural", "报表导出记录")
+        ordering = ["-exported_at", "-id"]
+        indexes = [models.Index(fields=["user", "-exported_at"], name="report_export_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.report} {self.params} @ {self.exported_at:%Y-%m-%d %H:%M}"
+
+
 class AssignmentQuerySet(models.QuerySet):
     @staticmethod
     def active_lead_q(prefix: str = "") -> Q:

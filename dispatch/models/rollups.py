@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from requests_app.models import Category, District
+
 from .core import Unit
 
 
@@ -112,4 +114,30 @@ class UnitDayCell(models.Model):
         return f"{self.day} {self.unit_id}"
 
 
-# Surges live in their own module; importing them here makes them part of this app.
+class ProblemDayCell(models.Model):
+    """每月一题's figures (dispatch.problems) for the requests submitted on one local day, per channel × district × lead unit.
+
+    Built with the day's `StatsCell` rows under the same `StatsDay` (same
+    freshness: dirty, `valid_until`); `unit` NULL: not handed over.
+    """
+
+    day = models.DateField(_("日期"))
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+", verbose_name=_("类别"))
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="+", verbose_name=_("区县(市)"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("单位")
+    )
+    received = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    repeat_callers = models.PositiveIntegerField(default=0)
+    repeats = models.PositiveIntegerField(default=0)
+    resolve_kept = models.PositiveIntegerField(default=0)
+    resolve_missed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("问题日统计")
+        verbose_name_plural = pgettext_lazy("plural", "问题日统计")
+        indexes = [models.Index(fields=["day"], name="problem_cell_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.category_id}/{self.district_id}/{self.unit_id}"

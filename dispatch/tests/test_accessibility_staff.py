@@ -2,8 +2,8 @@
 
 The pages a shift goes through: the login, the 工作台 (admin index) of a
 dispatcher, a handler and a supervisor, the request changelist (all and one
-queue), a change page with its workflow actions, the 督办 (late) queue and the
-督办考核 dashboard. axe-core comes from the npm package (`make test` installs
+queue), a change page with its workflow actions, the 督办 (late) queue, the
+督办考核 dashboard and the 每月一题 report. axe-core comes from the npm package (`make test` installs
 it), injected into Debian's Chromium.
 
 Django admin's own markup keeps a few known issues; they are excluded here by
@@ -146,6 +146,10 @@ def test_no_axe_violation_in_our_markup_on_the_staff_pages(live_server, browser,
     page = _login(ctx, live_server, supervisor)
     check(page, "工作台 (supervisor)", ready="#workbench")
     check(page, "dashboard", "/admin/requests_app/helprequest/dashboard/", ready="#units")
+    # 每月一题: this month (the requests above, so its tables have rows) and the default, last month.
+    this_month = f"{timezone.localdate():%Y-%m}"
+    check(page, "每月一题", f"/admin/requests_app/helprequest/monthly/?month={this_month}", ready="#problems")
+    check(page, "每月一题 (last month)", "/admin/requests_app/helprequest/monthly/", ready="#headlines")
     check(page, "督办 queue (supervisor)", "/admin/dispatch/laterequest/", ready="#result_list")
     ctx.close()
 

@@ -20,13 +20,14 @@ from dispatch.models import (
     ContactAccess,
     ExtensionRequest,
     Notification,
+    ReportExport,
     ResponsibilityRule,
     RoutingRecord,
     Surge,
     SurgeMember,
 )
 from requests_app.clock import request_clock_refresh
-from requests_app.models import ApiClient, Category, District, HelpRequest, State, WebhookDelivery
+from requests_app.models import ApiClient, Category, District, HelpRequest, Publication, State, WebhookDelivery
 
 pytestmark = pytest.mark.django_db
 
@@ -73,8 +74,19 @@ def _objects(staff, make_request):
         observed=6, baseline=0.5, baseline_weeks=4, tail_probability=1e-5, threshold=1e-4,
     )  # fmt: skip
     SurgeMember.objects.create(surge=surge, request=req)
+    # A text on the board, for 撤下.
+    published = make_request(State.ACCEPTED, publish_consent=True)
+    Publication.objects.create(
+        request=published,
+        district_id=published.district_id,
+        title="路灯不亮",
+        content="路灯不亮一周。",
+        approved_at=now,
+    )
     return {
         "pendingpublication": req.pk,
+        "publishedtext": published.pk,
+        "reportexport": ReportExport.objects.create(user=staff.supervisor, report="monthly").pk,
         "surge": surge.pk,
         "responsibilityrule": rule.pk,
         "routingrecord": record.pk,
@@ -192,6 +204,12 @@ EXPECTED: dict[str, tuple[int, int, int, int, int, int]] = {
     "board_pendingpublication_changelist": (302, 403, 200, 403, 403, 200),
     "board_pendingpublication_delete": (302, 403, 403, 403, 403, 403),
     "board_pendingpublication_history": (302, 403, 200, 403, 403, 200),
+    # 撤下 of a published text: the same people.
+    "board_publishedtext_add": (302, 403, 403, 403, 403, 403),
+    "board_publishedtext_change": (302, 403, 200, 403, 403, 200),
+    "board_publishedtext_changelist": (302, 403, 200, 403, 403, 200),
+    "board_publishedtext_delete": (302, 403, 403, 403, 403, 403),
+    "board_publishedtext_history": (302, 403, 200, 403, 403, 200),
     "dispatch_assignment_add": (302, 403, 403, 403, 403, 403),
     "dispatch_assignment_change": (302, 403, 200, 403, 403, 200),
     "dispatch_assignment_changelist": (302, 403, 200, 403, 403, 200),
@@ -204,6 +222,15 @@ EXPECTED: dict[str, tuple[int, int, int, int, int, int]] = {
     "dispatch_contactaccess_history": (302, 403, 403, 403, 403, 200),
     "dispatch_dashboard": (302, 403, 200, 200, 200, 200),
     "dispatch_dashboard_export": (302, 403, 200, 200, 200, 200),
+    # 每月一题: like the dashboard (a handler's report holds their units' requests only).
+    "dispatch_monthly": (302, 403, 200, 200, 200, 200),
+    "dispatch_monthly_export": (302, 403, 200, 200, 200, 200),
+    # Who downloaded a report: the supervisors' audit, as the contact-access records.
+    "dispatch_reportexport_add": (302, 403, 403, 403, 403, 403),
+    "dispatch_reportexport_change": (302, 403, 403, 403, 403, 200),
+    "dispatch_reportexport_changelist": (302, 403, 403, 403, 403, 200),
+    "dispatch_reportexport_delete": (302, 403, 403, 403, 403, 403),
+    "dispatch_reportexport_history": (302, 403, 403, 403, 403, 200),
     "dispatch_surge_add": (302, 403, 403, 403, 403, 403),
     "dispatch_surge_change": (302, 403, 200, 403, 403, 200),
     "dispatch_surge_changelist": (302, 403, 200, 403, 403, 200),

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dispatch import dashboard, rollups, stats
+from dispatch import access, dashboard, monthly, problems, rollups, stats
 from dispatch.access import CITIZEN
 from dispatch.deadlines import deadlines_sweep
 from dispatch.models import StatsDay
@@ -71,6 +71,13 @@ def _assert_equal(now: dt.datetime, *, rebuild: bool, users=()) -> None:
         for user in users:
             got = dashboard.units_scorecard(user=user, days=days, now=now)
             assert got == dashboard.units_scorecard_from_rows(user=user, days=days, now=now)
+    # 每月一题's figures of this month and the month before, whole and for a handler's unit.
+    for month in (monthly.month_add(NOW.date().replace(day=1), -1), NOW.date().replace(day=1)):
+        since, until = monthly.month_bounds(month)
+        scopes = [access.scope_of(user) for user in users]
+        for unit_ids in (None, *(sorted(s.handler_unit_ids) for s in scopes if not s.sees_all)):
+            got = monthly.problems_read(month=month, now=now, unit_ids=unit_ids)
+            assert got == problems.problems_live(ranges=[(since, min(until, now))], now=now, unit_ids=unit_ids)
 
 
 @pytest.mark.django_db
@@ -90,6 +97,7 @@ def test_figures_from_rollups_equal_figures_from_rows(staff, requests, later):
             category=categories[cat % len(categories)],
             district=districts[dist % len(districts)],
             urgency=Urgency.URGENT if urgent else Urgency.NORMAL,
+            phone=f"1390000000{i % 3}",  # three callers: 每月一题's repeat callers
         )
         _walk(req, target, step, rating, staff, units[i % 3], stop=NOW)
         made.append(req)

@@ -2,8 +2,9 @@
 
 A request appears on the board (and its feeds, and Open311's GET requests)
 only while both hold: the citizen's consent stands (`HelpRequest.publish_consent`)
-and a `Publication` exists. Withdrawing the consent removes it from all of them
-at once; the row stays, so the approval remains on record. Written only by
+and a `Publication` exists that staff have not withdrawn (撤下, `withdrawn_at`).
+Withdrawing the consent, or staff's 撤下, removes it from all of them at once; the
+row stays, so the approval remains on record, and only a new 批准公开 publishes it again. Written only by
 `board.services` (approval), read through `requests_app.selectors.board_requests_qs`
 and shown through `requests_app.public.board_entry_of`.
 """
@@ -41,6 +42,17 @@ class Publication(models.Model):
     # When the reply to the request's latest resolution was approved; a later 办结 (after
     # a rework) puts the publication back in the approval queue for its new reply.
     reply_approved_at = models.DateTimeField(_("答复批准时间"), null=True, blank=True)
+    # 撤下: staff took the text off the board (board.services.publication_withdraw).
+    withdrawn_at = models.DateTimeField(_("撤下时间"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("撤下人"),
+    )
+    withdrawn_reason = models.CharField(_("撤下原因"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("问政公开")

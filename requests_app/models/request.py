@@ -150,6 +150,8 @@ class HelpRequest(models.Model):
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="req_created_idx"),
             models.Index(fields=["state", "-created_at"], name="req_state_created_idx"),
+            # 每月一题's repeat callers (dispatch.problems): an earlier request of the phone within 30 days.
+            models.Index(fields=["phone_hash", "created_at"], name="req_phone_created_idx"),
             models.Index(fields=["district", "-created_at"], name="req_district_created_idx"),
             models.Index(fields=["category", "-created_at"], name="req_category_created_idx"),
             models.Index(fields=["escalated_at"], name="req_escalated_idx", condition=Q(escalated_at__isnull=False)),
