@@ -211,7 +211,8 @@ class Loader:
     COLUMNS = (
         "ticket_number, category_claimed_id, urgency_claimed, district_id, name, phone, phone_hash, address, "
         "latitude, longitude, title, content, category_id, is_urgent, tag_nan, tag_chou, tag_pan, request_type, "
-        "state, created_at, updated_at, extensions_used, reopen_count"
+        "state, created_at, updated_at, extensions_used, reopen_count, source, missed_kind, next_due_kind, "
+        "publish_consent"
     )
 
     def __init__(self) -> None:
@@ -247,7 +248,7 @@ class Loader:
             [
                 f"B{self.serial:010d}", str(cat), "normal", str(self.districts[district]), "张三", "13800000000",
                 f"h{self.serial}", "", lat, lon, title[:60], content, str(cat), "f", "f", "f", "f", "", state,
-                at.isoformat(), at.isoformat(), "0", "0",
+                at.isoformat(), at.isoformat(), "0", "0", "web", "", "", "f",
             ]
         )  # fmt: skip
 
@@ -302,9 +303,9 @@ def filler(n: int, *, before: dt.datetime, per_day: float) -> None:
             INSERT INTO requests_app_helprequest
               (ticket_number, category_claimed_id, urgency_claimed, district_id, name, phone, phone_hash, address,
                title, content, category_id, is_urgent, tag_nan, tag_chou, tag_pan, request_type, state, created_at,
-               updated_at, extensions_used, reopen_count)
+               updated_at, extensions_used, reopen_count, source, missed_kind, next_due_kind, publish_consent)
             SELECT 'F' || lpad(i::text, 10, '0'), c, 'normal', d, '张三', '13800000000', 'f' || i, '',
-                   '小区停水', '小区停水，请尽快恢复。', c, false, false, false, false, '', 'closed', t, t, 0, 0
+                   '小区停水', '小区停水，请尽快恢复。', c, false, false, false, false, '', 'closed', t, t, 0, 0, 'web', '', '', false
             FROM (SELECT i, %s::timestamptz - make_interval(secs => i * %s) AS t,
                          (%s::int[])[1 + (i * 7) %% %s] AS c, (%s::int[])[1 + (i * 13) %% %s] AS d
                   FROM generate_series(1, %s) AS i) AS s

@@ -8,9 +8,13 @@ class BoardConfig(AppConfig):
 
     def ready(self) -> None:
         from dispatch.notifications import event_hook_register
+        from dispatch.surges.joins import surge_joins_register
 
         from . import personal_data  # noqa: F401 - registers the board's personal data
+        from .selectors import me_too_times
         from .services import me_too_messages_for_event
 
         # On 办结, everyone who said 我也遇到 is told, through dispatch's outbox.
         event_hook_register(me_too_messages_for_event)
+        # Each 我也遇到 counts like one more request in the surge rule (dispatch.surges.rule).
+        surge_joins_register(me_too_times)

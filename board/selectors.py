@@ -9,6 +9,7 @@ it shows to know whether there is a next one.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
@@ -38,6 +39,24 @@ def me_too_counts(*, request_ids: list[int]) -> dict[int, int]:
         return {}
     rows = MeToo.objects.filter(request_id__in=request_ids).values("request_id").annotate(n=Count("id"))
     return {row["request_id"]: row["n"] for row in rows}
+
+
+def me_too_times(
+    *, request_ids: list[int], since: dt.datetime | None = None, until: dt.datetime | None = None
+) -> dict[int, list[dt.datetime]]:
+    """When each 我也遇到 on these requests was added, in `(since, until]`: the surge detector's joins.
+
+    Registered with `dispatch.surges.joins` by `BoardConfig.ready()`; times only, nothing personal.
+    """
+    qs = MeToo.objects.filter(request_id__in=request_ids)
+    if since is not None:
+        qs = qs.filter(created_at__gt=since)
+    if until is not None:
+        qs = qs.filter(created_at__lte=until)
+    found: dict[int, list[dt.datetime]] = {}
+    for request_id, created_at in qs.order_by("created_at").values_list("request_id", "created_at"):
+        found.setdefault(request_id, []).append(created_at)
+    return found
 
 
 def _entries(rows: list[HelpRequest]) -> list[BoardEntry]:

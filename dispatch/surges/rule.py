@@ -23,12 +23,20 @@ many with a third) and, when both gave a location, lies in the same or a
 neighbouring ~1 km cell; otherwise it starts a group of its own. Groups
 that a member of one would have joined are then joined. A past request
 counts towards a group's baseline when it reads like any of its members.
+
+Joins (我也遇到). A citizen who adds 我也遇到 to a public request instead of
+filing one (`joins.py`) counts as one more member of that request's group, at
+the time of the join: n is the group's requests in the scale plus the joins
+made on them in the scale. The baseline counts the same way (the alike past
+requests in each past week's window plus the joins made on them in that
+window), so the rule compares like with like. Supervisors read both parts:
+"金水区 · 民生 · 38 件 + 12 人也遇到 / 2 小时，平时 1.2 件" is n = 50.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -89,15 +97,18 @@ class Rule:
         """The window lengths tested: a quarter, a half and the whole window (a burst is short)."""
         return tuple(sorted({max(self.window_seconds // 4, 1), max(self.window_seconds // 2, 1), self.window_seconds}))
 
-    def judge(self, *, ages: list[float], past_offsets: list[float]) -> Verdict:
-        """The most improbable of the scales for a group whose members are `ages` seconds old, against
-        the alike past requests `past_offsets` seconds before the end of their week's window."""
+    def judge(self, *, ages: list[float], past_offsets: list[float], join_ages: Sequence[float] = ()) -> Verdict:
+        """The most improbable of the scales for a group whose members are `ages` seconds old and whose
+        joins were made `join_ages` seconds ago, against the alike past requests and their joins
+        `past_offsets` seconds before the end of their week's window."""
         best: Verdict | None = None
         for seconds in self.scales:
-            n = sum(1 for a in ages if a < seconds)
+            joins = sum(1 for a in join_ages if a < seconds)
+            n = sum(1 for a in ages if a < seconds) + joins
             past = sum(1 for o in past_offsets if o < seconds)
             verdict = Verdict(
                 n=n,
+                joins=joins,
                 seconds=seconds,
                 past=past,
                 rate=self.rate(past),
@@ -112,7 +123,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class Verdict:
-    n: int  # members in the scale's window
+    n: int  # member-equivalents in the scale's window: requests plus joins
+    joins: int  # of which joins (我也遇到)
     seconds: int  # the scale
     past: int  # alike requests in the same window of the past weeks, together
     rate: float  # λ
@@ -153,6 +165,7 @@ class Item:
     head: str  # the start of the content (similar.CONTENT_HEAD characters)
     cell: tuple[int, int] | None
     age: float = 0.0  # seconds before `now` (for a past request: before the end of its week's window)
+    joins: tuple[float, ...] = ()  # its joins' ages, measured like `age`, inside the window only
 
 
 @dataclass
@@ -166,6 +179,11 @@ class Group:
     @property
     def pks(self) -> list[int]:
         return [m.pk for m in self.members]
+
+    @property
+    def size(self) -> int:
+        """Member-equivalents: the requests and the joins made on them."""
+        return len(self.members) + sum(len(m.joins) for m in self.members)
 
     def similarity(self, item: Item) -> float:
         return max(p.similarity(item.title, item.head) for p in self.probes)

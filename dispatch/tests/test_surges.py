@@ -284,3 +284,34 @@ def test_detection_reads_a_bounded_number_of_queries(staff, flagged, django_asse
     burst(3, start=NOW + dt.timedelta(minutes=1))
     with django_assert_max_num_queries(12):
         surges_detect(now=NOW + dt.timedelta(minutes=5))
+
+
+def test_the_rule_counts_joins_like_members_at_their_own_time():
+    rule = Rule(window_seconds=7200, weeks=4, threshold=1e-4, min_size=5, floor=0.5)
+    verdict = rule.judge(ages=[600, 900, 1200], join_ages=[60, 120, 300, 5000], past_offsets=[])
+    # Half an hour holds the requests and three of the joins (6); two hours the older join too (7),
+    # against the same floor: the most improbable scale wins.
+    assert (verdict.seconds, verdict.n, verdict.joins) == (7200, 7, 4)
+    assert verdict.tail == pytest.approx(poisson_tail(7, 0.5)) and verdict.flagged
+    short = rule.judge(ages=[600, 900, 1200], join_ages=[60, 120], past_offsets=[100] * 8)
+    assert (short.seconds, short.n, short.joins) == (1800, 5, 2)
+
+
+def test_joins_come_only_from_registered_sources(monkeypatch):
+    from dispatch.surges import joins
+
+    monkeypatch.setattr(joins, "_SOURCES", [])
+    assert joins.joins_of(request_ids=[1, 2]) == {}  # no source, no query
+    seen = {}
+
+    def source(*, request_ids, since, until):
+        seen.update(ids=request_ids, since=since, until=until)
+        return {1: [NOW, NOW - dt.timedelta(minutes=1)]}
+
+    joins.surge_joins_register(source)
+    joins.surge_joins_register(source)  # idempotent: ready() may run twice
+    assert joins.joins_of(request_ids=[1, 2], since=NOW - dt.timedelta(hours=1)) == {
+        1: [NOW - dt.timedelta(minutes=1), NOW]
+    }
+    assert seen == {"ids": [1, 2], "since": NOW - dt.timedelta(hours=1), "until": None}
+    assert joins.join_counts(request_ids=[1, 2]) == {1: 2}
