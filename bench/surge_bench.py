@@ -326,7 +326,8 @@ def ticks(start: dt.datetime, end: dt.datetime, interval: int) -> list[dt.dateti
 
 
 def diagnose(burst_ids: set[int], now: dt.datetime, rule) -> None:
-    """Why a burst went unflagged: the groups its requests fell into, their size and baseline."""
+    """Why a burst went unflagged at `now`: the groups its requests fell into, as the detector judged them."""
+    from dispatch.models import SurgeMember
     from dispatch.similar import THRESHOLD
     from dispatch.surges import services
     from dispatch.surges.rule import groups_of
@@ -334,23 +335,20 @@ def diagnose(burst_ids: set[int], now: dt.datetime, rule) -> None:
 
     some = HelpRequest.objects.filter(pk__in=burst_ids).first()
     key = (some.district_id, some.category_claimed_id)
-    since = now - dt.timedelta(seconds=rule.window_seconds)
-    items = [
-        services.Item(pk=pk, title=t, head=c[:300], cell=services.cell_of(la, lo))
-        for pk, t, c, la, lo in HelpRequest.objects.filter(
-            district_id=key[0], category_claimed_id=key[1], created_at__gt=since, created_at__lte=now
-        )
-        .order_by("created_at", "id")
-        .values_list("pk", "title", "content", "latitude", "longitude")
-    ]
+    items = services.window_items(since=now - dt.timedelta(seconds=rule.window_seconds), now=now).get(key, [])
     past = services._past_items(keys={key}, now=now, rule=rule).get(key, [])
+    member_of = dict(
+        SurgeMember.objects.filter(request_id__in=[i.pk for i in items]).values_list("request_id", "surge_id")
+    )
     for g in groups_of(items, threshold=THRESHOLD):
         inside = len(set(g.pks) & burst_ids)
         if inside:
-            v = services._judge(group=g, members=g.members, past=past, rule=rule)  # every member counted as new
+            v = services._judge(group=g, members=g.members, past=past, rule=rule)
+            taken = sum(1 for pk in g.pks if pk in member_of)
             print(
-                f"    group: {len(g.pks)} requests ({inside} of the burst), past alike {v.past} in {len(past)} -> "
-                f"lambda {v.rate:.2f}, p {v.tail:.1e} over {v.seconds}s; window holds {len(items)}"
+                f"    group: {len(g.pks)} requests ({inside} of the burst, {taken} in surges), past alike {v.past} "
+                f"of {len(past)} -> lambda {v.rate:.2f}, n {v.n} in {v.seconds}s, p {v.tail:.1e}; "
+                f"window holds {len(items)}"
             )
 
 
@@ -363,6 +361,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--reuse", action="store_true", help="keep the loaded database")
     parser.add_argument("--no-replay", action="store_true", help="bursts only")
+    parser.add_argument("--only", default="", help="run only these bursts (comma separated, 1-based)")
     args = parser.parse_args()
     url = os.environ["DATABASE_URL"]
     if not args.reuse:
@@ -389,8 +388,8 @@ def main() -> None:
     end = dt.datetime(2026, 11, 30, 16, 0, tzinfo=dt.UTC)  # local midnight
     replay_start = end - dt.timedelta(days=args.days)
     history_start = replay_start - dt.timedelta(weeks=rule.weeks, hours=3)
+    call_command("migrate", verbosity=0)  # also on --reuse: the database may predate a migration
     if not args.reuse:
-        call_command("migrate", verbosity=0)
         loader = Loader()
         started = time.perf_counter()
         n = loader.background(rng, start=history_start, end=end + dt.timedelta(hours=1), per_day=args.per_day)
@@ -437,8 +436,10 @@ def main() -> None:
     # 2. Bursts among the background.
     loader = Loader()
     loader.serial = 10**9
+    rng = random.Random(args.seed + 1)  # the bursts' own draws: the same with --reuse as after a load
     delays: list[int | None] = []
     keys = list(DISTRICT_WEIGHTS), list(CATEGORY_WEIGHTS)
+    only = {int(k) for k in args.only.split(",") if k}
     for trial in range(args.trials):
         Surge.objects.all().delete()
         if trial == 0:  # the worst case: the busiest district and channel at its peak hour
@@ -456,6 +457,8 @@ def main() -> None:
                        category=category, text=(t[0].replace("{s}", street), t[1].replace("{s}", street)), state="submitted")
             for i, t in enumerate(rng.sample(BURST, 15))
         ]  # fmt: skip
+        if only and trial + 1 not in only:
+            continue  # the same draws as a full run, nothing loaded
         loader.copy(rows)
         burst_ids = set(HelpRequest.objects.filter(ticket_number__startswith="B1").values_list("pk", flat=True))
         flagged_at = None
@@ -464,6 +467,9 @@ def main() -> None:
             if SurgeMember.objects.filter(request_id__in=burst_ids).exists():
                 flagged_at = k
                 break
+            if only:
+                print(f"    tick {k} ({t.astimezone(SHANGHAI):%H:%M}):")
+                diagnose(burst_ids, t, rule)
         end_ticks = (600 + interval - 1) // interval  # ticks until the burst's last request at the latest
         delays.append(flagged_at)
         local = start.astimezone(SHANGHAI)
@@ -471,7 +477,7 @@ def main() -> None:
             f"  burst {trial + 1}: {district}/{category} {local:%a %H:%M} -> "
             + (f"flagged at tick {flagged_at} after its start" if flagged_at else "NOT flagged")
         )
-        if flagged_at is None:
+        if flagged_at is None and not only:
             diagnose(burst_ids, t, rule)
         SurgeMember.objects.all().delete()
         Notification.objects.all().delete()

@@ -15,7 +15,7 @@ from board.models import MeToo
 from board.services import me_too_add
 from dispatch.models import Surge
 from dispatch.surges import joins
-from dispatch.surges.rule import poisson_tail
+from dispatch.surges.rule import predictive_tail
 from dispatch.surges.services import surges_detect
 from helpdesk.tests.pages import html_of
 from requests_app.tests.factories import HelpRequestFactory, category, district
@@ -30,7 +30,7 @@ WATER = ("金水路小区突然停水", "金水路一带今天下午突然停水
 def rule_settings(settings):
     settings.SURGE_WINDOW_SECONDS = 2 * 3600
     settings.SURGE_BASELINE_WEEKS = 4
-    settings.SURGE_THRESHOLD = 1e-4
+    settings.SURGE_THRESHOLD = 1e-3
     settings.SURGE_MIN_SIZE = 5
     settings.SURGE_BASELINE_FLOOR = 0.5
 
@@ -72,7 +72,7 @@ def test_each_me_too_counts_like_one_more_request(on_board):
     assert len(result.flagged) == 1
     surge = Surge.objects.get()
     assert (surge.observed, surge.joins, surge.window_seconds) == (3, 4, 1800)
-    assert surge.tail_probability == pytest.approx(poisson_tail(7, 0.5))
+    assert surge.tail_probability == pytest.approx(predictive_tail(7, 2, 4))  # λ: the floor, 0.5
     assert surge.summary == "金水区 · 民生 · 3 件 + 4 人也遇到 / 30 分钟，平时 0.5 件"
     assert set(surge.members.values_list("pk", flat=True)) == {r.pk for r in on_board}  # joins are no members
 

@@ -6,7 +6,8 @@ Invariants:
 - the numbers of the rule are stored as they were when the surge last grew:
   `observed` members and `joins` (我也遇到 on them) in `window_seconds`, against
   `baseline` (the usual count of both in such a window), giving `tail_probability`
-  = P(X ≥ observed + joins) for X ~ Poisson(baseline);
+  = P(X ≥ observed + joins) for X ~ Poisson(λ) with λ estimated as `baseline`
+  over `baseline_weeks` windows (`rule.predictive_tail`);
 - no citizen's words are copied here: the representative title shown is read
   from the first member (`selectors.surges_visible`), so anonymising a request
   leaves nothing behind in its surge;

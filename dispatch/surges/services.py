@@ -38,7 +38,7 @@ from ..textsim import Probe
 from ..workflow import TransitionError, transition_apply
 from .joins import joins_of
 from .models import Surge, SurgeMember
-from .rule import Group, Item, Rule, Verdict, cell_label, cell_of, cells_near, groups_of
+from .rule import Group, Item, Rule, Verdict, cell_label, cell_of, cells_near, groups_of, past_alike
 
 logger = logging.getLogger(__name__)
 
@@ -116,20 +116,17 @@ def _past_join_offsets(times: list[dt.datetime], *, now: dt.datetime, rule: Rule
 def _judge(*, group: Group, members: list[Item], past: list[Item], rule: Rule) -> Verdict:
     """The rule for `members` (the group, or a surge's members in the window) against the past
     weeks' requests of the key that read like the group (and lie near it)."""
-    alike = [item for item in past if group.admits(item, threshold=SIMILARITY_THRESHOLD)]
     return rule.judge(
         ages=[m.age for m in members],
         join_ages=[a for m in members for a in m.joins],
-        past_offsets=[item.age for item in alike] + [a for item in alike for a in item.joins],
+        past=past_alike(
+            cell=group.cell, members=members, past=past, threshold=SIMILARITY_THRESHOLD, scales=rule.scales
+        ),
     )
 
 
-def surges_detect(*, now: dt.datetime | None = None, rule: Rule | None = None) -> DetectResult:
-    """Group the window's requests and flag or grow surges. Idempotent: safe to run at any time, twice."""
-    now = now or timezone.now()
-    rule = rule or rule_from_settings()
-    since = now - dt.timedelta(seconds=rule.window_seconds)
-    result = DetectResult()
+def window_items(*, since: dt.datetime, now: dt.datetime) -> dict[Key, list[Item]]:
+    """The window's requests per district and channel, oldest first, with their joins in the window."""
     rows = (
         HelpRequest.objects.filter(created_at__gt=since, created_at__lte=now)
         .exclude(state=State.INVALID)
@@ -142,7 +139,6 @@ def surges_detect(*, now: dt.datetime | None = None, rule: Rule | None = None) -
         by_key[(district_id, channel_id)].append(
             Item(pk=pk, title=title, head=head, cell=cell_of(lat, lon), age=(now - created_at).total_seconds())
         )
-    result.requests = sum(len(v) for v in by_key.values())
     # Joins (我也遇到) made in the window on the window's requests count like members (rule.py).
     joins = joins_of(request_ids=[i.pk for v in by_key.values() for i in v], since=since, until=now)
     if joins:
@@ -151,6 +147,17 @@ def surges_detect(*, now: dt.datetime | None = None, rule: Rule | None = None) -
                 replace(i, joins=tuple((now - at).total_seconds() for at in joins[i.pk])) if i.pk in joins else i
                 for i in items
             ]
+    return by_key
+
+
+def surges_detect(*, now: dt.datetime | None = None, rule: Rule | None = None) -> DetectResult:
+    """Group the window's requests and flag or grow surges. Idempotent: safe to run at any time, twice."""
+    now = now or timezone.now()
+    rule = rule or rule_from_settings()
+    since = now - dt.timedelta(seconds=rule.window_seconds)
+    result = DetectResult()
+    by_key = window_items(since=since, now=now)
+    result.requests = sum(len(v) for v in by_key.values())
     # Surges still active may grow with any group; other keys matter only if they could flag.
     active = list(
         Surge.objects.filter(last_at__gt=since).select_related("district", "category").order_by("detected_at", "id")
