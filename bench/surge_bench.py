@@ -440,6 +440,7 @@ def main() -> None:
     delays: list[int | None] = []
     keys = list(DISTRICT_WEIGHTS), list(CATEGORY_WEIGHTS)
     only = {int(k) for k in args.only.split(",") if k}
+    end_ticks = (600 + interval - 1) // interval  # ticks until a burst's last request at the latest
     for trial in range(args.trials):
         Surge.objects.all().delete()
         if trial == 0:  # the worst case: the busiest district and channel at its peak hour
@@ -470,7 +471,6 @@ def main() -> None:
             if only:
                 print(f"    tick {k} ({t.astimezone(SHANGHAI):%H:%M}):")
                 diagnose(burst_ids, t, rule)
-        end_ticks = (600 + interval - 1) // interval  # ticks until the burst's last request at the latest
         delays.append(flagged_at)
         local = start.astimezone(SHANGHAI)
         print(
