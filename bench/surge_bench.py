@@ -211,7 +211,8 @@ class Loader:
     COLUMNS = (
         "ticket_number, category_claimed_id, urgency_claimed, district_id, name, phone, phone_hash, address, "
         "latitude, longitude, title, content, category_id, is_urgent, tag_nan, tag_chou, tag_pan, request_type, "
-        "state, created_at, updated_at, extensions_used, reopen_count"
+        "state, created_at, updated_at, extensions_used, reopen_count, source, missed_kind, next_due_kind, "
+        "publish_consent"
     )
 
     def __init__(self) -> None:
@@ -247,7 +248,7 @@ class Loader:
             [
                 f"B{self.serial:010d}", str(cat), "normal", str(self.districts[district]), "张三", "13800000000",
                 f"h{self.serial}", "", lat, lon, title[:60], content, str(cat), "f", "f", "f", "f", "", state,
-                at.isoformat(), at.isoformat(), "0", "0",
+                at.isoformat(), at.isoformat(), "0", "0", "web", "", "", "f",
             ]
         )  # fmt: skip
 
@@ -302,9 +303,9 @@ def filler(n: int, *, before: dt.datetime, per_day: float) -> None:
             INSERT INTO requests_app_helprequest
               (ticket_number, category_claimed_id, urgency_claimed, district_id, name, phone, phone_hash, address,
                title, content, category_id, is_urgent, tag_nan, tag_chou, tag_pan, request_type, state, created_at,
-               updated_at, extensions_used, reopen_count)
+               updated_at, extensions_used, reopen_count, source, missed_kind, next_due_kind, publish_consent)
             SELECT 'F' || lpad(i::text, 10, '0'), c, 'normal', d, '张三', '13800000000', 'f' || i, '',
-                   '小区停水', '小区停水，请尽快恢复。', c, false, false, false, false, '', 'closed', t, t, 0, 0
+                   '小区停水', '小区停水，请尽快恢复。', c, false, false, false, false, '', 'closed', t, t, 0, 0, 'web', '', '', false
             FROM (SELECT i, %s::timestamptz - make_interval(secs => i * %s) AS t,
                          (%s::int[])[1 + (i * 7) %% %s] AS c, (%s::int[])[1 + (i * 13) %% %s] AS d
                   FROM generate_series(1, %s) AS i) AS s
@@ -325,7 +326,8 @@ def ticks(start: dt.datetime, end: dt.datetime, interval: int) -> list[dt.dateti
 
 
 def diagnose(burst_ids: set[int], now: dt.datetime, rule) -> None:
-    """Why a burst went unflagged: the groups its requests fell into, their size and baseline."""
+    """Why a burst went unflagged at `now`: the groups its requests fell into, as the detector judged them."""
+    from dispatch.models import SurgeMember
     from dispatch.similar import THRESHOLD
     from dispatch.surges import services
     from dispatch.surges.rule import groups_of
@@ -333,23 +335,20 @@ def diagnose(burst_ids: set[int], now: dt.datetime, rule) -> None:
 
     some = HelpRequest.objects.filter(pk__in=burst_ids).first()
     key = (some.district_id, some.category_claimed_id)
-    since = now - dt.timedelta(seconds=rule.window_seconds)
-    items = [
-        services.Item(pk=pk, title=t, head=c[:300], cell=services.cell_of(la, lo))
-        for pk, t, c, la, lo in HelpRequest.objects.filter(
-            district_id=key[0], category_claimed_id=key[1], created_at__gt=since, created_at__lte=now
-        )
-        .order_by("created_at", "id")
-        .values_list("pk", "title", "content", "latitude", "longitude")
-    ]
+    items = services.window_items(since=now - dt.timedelta(seconds=rule.window_seconds), now=now).get(key, [])
     past = services._past_items(keys={key}, now=now, rule=rule).get(key, [])
+    member_of = dict(
+        SurgeMember.objects.filter(request_id__in=[i.pk for i in items]).values_list("request_id", "surge_id")
+    )
     for g in groups_of(items, threshold=THRESHOLD):
         inside = len(set(g.pks) & burst_ids)
         if inside:
-            v = services._judge(group=g, members=g.members, past=past, rule=rule)  # every member counted as new
+            v = services._judge(group=g, members=g.members, past=past, rule=rule)
+            taken = sum(1 for pk in g.pks if pk in member_of)
             print(
-                f"    group: {len(g.pks)} requests ({inside} of the burst), past alike {v.past} in {len(past)} -> "
-                f"lambda {v.rate:.2f}, p {v.tail:.1e} over {v.seconds}s; window holds {len(items)}"
+                f"    group: {len(g.pks)} requests ({inside} of the burst, {taken} in surges), past alike {v.past} "
+                f"of {len(past)} -> lambda {v.rate:.2f}, n {v.n} in {v.seconds}s, p {v.tail:.1e}; "
+                f"window holds {len(items)}"
             )
 
 
@@ -362,6 +361,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--reuse", action="store_true", help="keep the loaded database")
     parser.add_argument("--no-replay", action="store_true", help="bursts only")
+    parser.add_argument("--only", default="", help="run only these bursts (comma separated, 1-based)")
     args = parser.parse_args()
     url = os.environ["DATABASE_URL"]
     if not args.reuse:
@@ -388,8 +388,8 @@ def main() -> None:
     end = dt.datetime(2026, 11, 30, 16, 0, tzinfo=dt.UTC)  # local midnight
     replay_start = end - dt.timedelta(days=args.days)
     history_start = replay_start - dt.timedelta(weeks=rule.weeks, hours=3)
+    call_command("migrate", verbosity=0)  # also on --reuse: the database may predate a migration
     if not args.reuse:
-        call_command("migrate", verbosity=0)
         loader = Loader()
         started = time.perf_counter()
         n = loader.background(rng, start=history_start, end=end + dt.timedelta(hours=1), per_day=args.per_day)
@@ -436,8 +436,11 @@ def main() -> None:
     # 2. Bursts among the background.
     loader = Loader()
     loader.serial = 10**9
+    rng = random.Random(args.seed + 1)  # the bursts' own draws: the same with --reuse as after a load
     delays: list[int | None] = []
     keys = list(DISTRICT_WEIGHTS), list(CATEGORY_WEIGHTS)
+    only = {int(k) for k in args.only.split(",") if k}
+    end_ticks = (600 + interval - 1) // interval  # ticks until a burst's last request at the latest
     for trial in range(args.trials):
         Surge.objects.all().delete()
         if trial == 0:  # the worst case: the busiest district and channel at its peak hour
@@ -455,6 +458,8 @@ def main() -> None:
                        category=category, text=(t[0].replace("{s}", street), t[1].replace("{s}", street)), state="submitted")
             for i, t in enumerate(rng.sample(BURST, 15))
         ]  # fmt: skip
+        if only and trial + 1 not in only:
+            continue  # the same draws as a full run, nothing loaded
         loader.copy(rows)
         burst_ids = set(HelpRequest.objects.filter(ticket_number__startswith="B1").values_list("pk", flat=True))
         flagged_at = None
@@ -463,14 +468,16 @@ def main() -> None:
             if SurgeMember.objects.filter(request_id__in=burst_ids).exists():
                 flagged_at = k
                 break
-        end_ticks = (600 + interval - 1) // interval  # ticks until the burst's last request at the latest
+            if only:
+                print(f"    tick {k} ({t.astimezone(SHANGHAI):%H:%M}):")
+                diagnose(burst_ids, t, rule)
         delays.append(flagged_at)
         local = start.astimezone(SHANGHAI)
         print(
             f"  burst {trial + 1}: {district}/{category} {local:%a %H:%M} -> "
             + (f"flagged at tick {flagged_at} after its start" if flagged_at else "NOT flagged")
         )
-        if flagged_at is None:
+        if flagged_at is None and not only:
             diagnose(burst_ids, t, rule)
         SurgeMember.objects.all().delete()
         Notification.objects.all().delete()

@@ -69,6 +69,24 @@ def me_too_by_problem(
     }
 
 
+def me_too_times(
+    *, request_ids: list[int], since: dt.datetime | None = None, until: dt.datetime | None = None
+) -> dict[int, list[dt.datetime]]:
+    """When each 我也遇到 on these requests was added, in `(since, until]`: the surge detector's joins.
+
+    Registered with `dispatch.surges.joins` by `BoardConfig.ready()`; times only, nothing personal.
+    """
+    qs = MeToo.objects.filter(request_id__in=request_ids)
+    if since is not None:
+        qs = qs.filter(created_at__gt=since)
+    if until is not None:
+        qs = qs.filter(created_at__lte=until)
+    found: dict[int, list[dt.datetime]] = {}
+    for request_id, created_at in qs.order_by("created_at").values_list("request_id", "created_at"):
+        found.setdefault(request_id, []).append(created_at)
+    return found
+
+
 def _entries(rows: list[HelpRequest]) -> list[BoardEntry]:
     counts = me_too_counts(request_ids=[r.pk for r in rows])
     return [board_entry_of(r, me_too=counts.get(r.pk, 0)) for r in rows]

@@ -303,8 +303,9 @@ DEADLINE_SWEEP_SECONDS = env.int("DEADLINE_SWEEP_SECONDS", default=30)
 DEADLINE_REMINDER_SECONDS = env.int("DEADLINE_REMINDER_SECONDS", default=15 * 60)
 # Surges (未诉先办, dispatch.surges): every SURGE_INTERVAL_SECONDS the last SURGE_WINDOW_SECONDS of
 # requests are grouped; a group of at least SURGE_MIN_SIZE similar requests is a surge when
-# P(X >= n) < SURGE_THRESHOLD for X ~ Poisson(the usual count of alike requests of its district and channel in
-# the same window of the last SURGE_BASELINE_WEEKS weeks, at least SURGE_BASELINE_FLOOR).
+# P(X >= n) < SURGE_THRESHOLD for X ~ Poisson(λ), λ known only from the alike requests of its district and
+# channel in the same window of the last SURGE_BASELINE_WEEKS weeks (at least SURGE_BASELINE_FLOOR a window):
+# X is then negative binomial (dispatch.surges.rule.predictive_tail).
 # The replays these defaults were checked on: bench/RESULTS.md ("Surges"). Write the threshold as a
 # decimal (0.00001): django-environ drops the "e" of 1e-5.
 SURGE_INTERVAL_SECONDS = env.int("SURGE_INTERVAL_SECONDS", default=5 * 60)

@@ -11,13 +11,14 @@ import pytest
 from board import services
 from dispatch.models import Notification
 from dispatch.tests import factories
+from dispatch.tests.browser import staff_page
 from dispatch.workflow import transition_apply
 from requests_app.models import HelpRequest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_consent_approve_find_at_intake_me_too_and_both_told(live_server, phone_page, settings):
+def test_consent_approve_find_at_intake_me_too_and_both_told(live_server, browser, phone_page, settings):
     settings.FORM_MIN_FILL_SECONDS = 0
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     unit = factories.unit("金水区人民政府")
@@ -39,9 +40,15 @@ def test_consent_approve_find_at_intake_me_too_and_both_told(live_server, phone_
     first = HelpRequest.objects.get()
     assert first.publish_consent
 
-    # Staff approve the redacted draft (the admin editor is tested in test_approval.py).
-    draft = services.publication_draft(help_request=first)
-    services.publication_approve(help_request_id=first.pk, actor=dispatcher, **draft)
+    # A dispatcher reads the redacted draft in admin's editor and approves it.
+    desk = staff_page(browser, live_server, dispatcher)
+    desk.goto(f"{url}/admin/board/pendingpublication/{first.pk}/change/")
+    assert desk.input_value("#approve-form [name=title]") == "小区停水三天"
+    assert "李四" not in desk.content() and "13900001234" not in desk.content()
+    with desk.expect_navigation():
+        desk.click("#approve-form input[name=approve]")
+    assert first.ticket_number in desk.text_content(".messagelist")  # back on the queue: 已批准公开
+    desk.context.close()
     for action, actor, params in (
         ("list", dispatcher, {}),
         ("hand_over", dispatcher, {"unit": unit}),

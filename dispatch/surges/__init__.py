@@ -5,7 +5,9 @@
 - `rule.py`: the statistical rule and the grouping, pure functions;
 - `services.py`: `surges_detect` (beat, `manage.py detect_surges`), `surge_merge`
   (并单 through the workflow), `surge_dismiss`;
-- `selectors.py`: what the dashboard and the admin read.
+- `selectors.py`: what the dashboard and the admin read;
+- `joins.py`: where apps built on dispatch (board's 我也遇到) register counts that
+  the rule reads like requests; dispatch never imports them.
 
 The models are imported by `dispatch.models`, so they belong to the `dispatch` app.
 This package's `__init__` imports nothing, so `dispatch.models` can import

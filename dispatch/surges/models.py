@@ -4,8 +4,10 @@ Invariants:
 - a request is a member of at most one surge (`SurgeMember.request` is unique),
   so two detection runs at once cannot flag the same requests twice;
 - the numbers of the rule are stored as they were when the surge last grew:
-  `observed` members in `window_seconds`, against `baseline` (the usual count in
-  such a window), giving `tail_probability` = P(X ≥ observed) for X ~ Poisson(baseline);
+  `observed` members and `joins` (我也遇到 on them) in `window_seconds`, against
+  `baseline` (the usual count of both in such a window), giving `tail_probability`
+  = P(X ≥ observed + joins) for X ~ Poisson(λ) with λ estimated as `baseline`
+  over `baseline_weeks` windows (`rule.predictive_tail`);
 - no citizen's words are copied here: the representative title shown is read
   from the first member (`selectors.surges_visible`), so anonymising a request
   leaves nothing behind in its surge;
@@ -39,6 +41,8 @@ class Surge(models.Model):
     last_at = models.DateTimeField(_("末件时间"))
     window_seconds = models.PositiveIntegerField(_("统计窗口(秒)"))
     observed = models.PositiveIntegerField(_("窗口内件数"))
+    # 我也遇到 added to the members inside the same window: each counts like one more request (rule.py).
+    joins = models.PositiveIntegerField(_("窗口内我也遇到"), default=0)
     baseline = models.FloatField(_("平时件数"))
     baseline_weeks = models.PositiveSmallIntegerField(_("基线周数"))
     tail_probability = models.FloatField(_("尾概率"))
@@ -84,14 +88,23 @@ class Surge(models.Model):
 
     @property
     def summary(self) -> str:
-        """ "金水区 · 民生 · 38 件 / 2 小时，平时 1.2 件": the rule's numbers as supervisors read them."""
-        return gettext("%(district)s · %(category)s · %(observed)d 件 / %(window)s，平时 %(baseline).1f 件") % {
+        """ "金水区 · 民生 · 38 件 + 12 人也遇到 / 2 小时，平时 1.2 件": the rule's numbers as supervisors read them."""
+        numbers = {
             "district": self.district.name,
             "category": self.category.name,
             "observed": self.observed,
+            "joins": self.joins,
             "window": self.window_hours_label,
             "baseline": self.baseline,
         }
+        if self.joins:
+            return (
+                gettext(
+                    "%(district)s · %(category)s · %(observed)d 件 + %(joins)d 人也遇到 / %(window)s，平时 %(baseline).1f 件"
+                )
+                % numbers
+            )
+        return gettext("%(district)s · %(category)s · %(observed)d 件 / %(window)s，平时 %(baseline).1f 件") % numbers
 
 
 class SurgeMember(models.Model):

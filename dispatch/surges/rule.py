@@ -7,7 +7,10 @@ grouping), submitted in the same window (the same length, ending at the
 same weekday and time of day) of each of the last `weeks` weeks, floored
 at `floor` so that a problem never seen before does not turn every handful of
 requests into a surge. The group is a surge when n ≥ `min_size` and
-P(X ≥ n) < `threshold` for X ~ Poisson(λ), for the last quarter, half or
+P(X ≥ n) < `threshold`, X the count of a Poisson process whose rate is known
+only as λ from `weeks` windows (`predictive_tail`: negative binomial; a plain
+Poisson(λ) tail trusted four windows too much and raised chance gatherings of
+ten where four weeks had shown five), for the last quarter, half or
 whole of the window (a burst of fifteen in ten minutes stands out in half an
 hour long before it does in two hours; the replay in bench/RESULTS.md
 measures what testing three lengths costs in false surges). Counting only the alike requests
@@ -16,19 +19,36 @@ but rarely fifteen about one water cut.
 
 The grouping. Requests of one district and channel are taken oldest first;
 each joins the group it reads most alike (`textsim.Probe`, the similarity of
-the duplicate suggestions, at or above its threshold, against any of the
+the duplicate suggestions, at or above its threshold, against a third of the
 group's latest `LINK_MEMBERS` members: citizens describe one water cut in
 their own words, and two of them may share few characters while each shares
-many with a third) and, when both gave a location, lies in the same or a
+many with a third; but one look-alike is not enough: with the threshold
+made for suggesting duplicates to a person, a 下水道堵塞 reads like one of
+fifteen water-cut wordings, not like a third of them) and, when both gave a location, lies in the same or a
 neighbouring ~1 km cell; otherwise it starts a group of its own. Groups
-that a member of one would have joined are then joined. A past request
-counts towards a group's baseline when it reads like any of its members.
+that a member of one would have joined are then joined.
+
+The baseline of a scale. A past request counts towards the baseline of a
+scale when it falls in that stretch of its week's window and would have
+joined the members the scale counts (those younger than the scale; the same
+third). Chaining lets
+a group drift: a water-cut group may pick up a 下水道堵塞 an hour before the
+burst, and that member must not make every past 下水道堵塞 part of the
+half-hour baseline in which it is not counted.
+
+Joins (我也遇到). A citizen who adds 我也遇到 to a public request instead of
+filing one (`joins.py`) counts as one more member of that request's group, at
+the time of the join: n is the group's requests in the scale plus the joins
+made on them in the scale. The baseline counts the same way (the alike past
+requests in each past week's window plus the joins made on them in that
+window), so the rule compares like with like. Supervisors read both parts:
+"金水区 · 民生 · 38 件 + 12 人也遇到 / 2 小时，平时 1.2 件" is n = 50.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -38,31 +58,42 @@ from ..textsim import Probe
 
 # A request is compared with at most this many members of a group (its latest ones).
 LINK_MEMBERS = 8
+# ... and must read like a third of them (`reads_like`): one look-alike is not enough to drift a group.
+QUORUM_DENOMINATOR = 3
 # Two decimals of a degree: ~1.1 km north-south, ~0.9 km east-west at Zhengzhou.
 CELL_PLACES = 2
 
 
-def poisson_tail(n: int, lam: float) -> float:
-    """P(X ≥ n) for X ~ Poisson(lam), accurate for the tiny values the rule compares."""
+# The prior of the usual rate (Jeffreys' for a Poisson rate): half a request's worth of belief.
+PRIOR_SHAPE = 0.5
+
+
+def predictive_tail(n: int, past_total: float, weeks: int) -> float:
+    """P(X ≥ n) for the next window's count X when `past_total` were seen in `weeks` such windows.
+
+    X ~ Poisson(λ) with λ not known but estimated from `weeks` windows: with a Gamma posterior
+    (shape PRIOR_SHAPE + past_total, rate `weeks`), X is negative binomial with r = shape and
+    success probability weeks / (weeks + 1). Its tail is heavier than Poisson(past_total / weeks)
+    where the past is short and the count small, which is where chance gatherings fooled the
+    plain Poisson tail (bench/RESULTS.md). Summed from the largest terms: no cancellation.
+    """
     if n <= 0:
         return 1.0
-    if lam <= 0:
-        return 0.0
-    if n <= lam:  # the tail is large: one minus the few terms below n
-        term = math.exp(-lam)
-        below = 0.0
-        for k in range(n):
-            below += term
-            term *= lam / (k + 1)
-        return min(1.0, max(0.0, 1.0 - below))
-    # Sum the tail itself from its first, largest term: no cancellation.
-    term = math.exp(n * math.log(lam) - lam - math.lgamma(n + 1))
-    total = 0.0
-    k = n
-    while term > total * 1e-15 and k < n + 10_000:
+    r = PRIOR_SHAPE + past_total
+    q = 1 / (weeks + 1)  # 1 - p
+    log_p = math.log(weeks / (weeks + 1))
+
+    def pmf(x: int) -> float:
+        return math.exp(math.lgamma(r + x) - math.lgamma(r) - math.lgamma(x + 1) + r * log_p + x * math.log(q))
+
+    mean = r * q / (1 - q)
+    if n <= mean:  # the tail is large: one minus the few terms below n
+        return min(1.0, max(0.0, 1.0 - sum(pmf(x) for x in range(n))))
+    term, total, x = pmf(n), 0.0, n
+    while term > total * 1e-15 and x < n + 10_000:
         total += term
-        k += 1
-        term *= lam / k
+        term *= (r + x) / (x + 1) * q
+        x += 1
     return min(1.0, total)
 
 
@@ -79,7 +110,8 @@ class Rule:
         return max(past_total / self.weeks, self.floor)
 
     def tail(self, n: int, past_total: int) -> float:
-        return poisson_tail(n, self.rate(past_total))
+        """The predictive tail for the usual count `rate(past_total)` seen over `weeks` windows."""
+        return predictive_tail(n, self.rate(past_total) * self.weeks, self.weeks)
 
     def flags(self, n: int, past_total: int) -> bool:
         return n >= self.min_size and self.tail(n, past_total) < self.threshold
@@ -89,20 +121,25 @@ class Rule:
         """The window lengths tested: a quarter, a half and the whole window (a burst is short)."""
         return tuple(sorted({max(self.window_seconds // 4, 1), max(self.window_seconds // 2, 1), self.window_seconds}))
 
-    def judge(self, *, ages: list[float], past_offsets: list[float]) -> Verdict:
-        """The most improbable of the scales for a group whose members are `ages` seconds old, against
-        the alike past requests `past_offsets` seconds before the end of their week's window."""
+    def judge(
+        self, *, ages: Sequence[float], past: Mapping[int, Sequence[float]], join_ages: Sequence[float] = ()
+    ) -> Verdict:
+        """The most improbable of the scales for a group whose members are `ages` seconds old and whose
+        joins were made `join_ages` seconds ago, against `past[scale]`: the alike past requests and
+        joins of that scale (`past_alike`), as seconds before the end of their week's window."""
         best: Verdict | None = None
         for seconds in self.scales:
-            n = sum(1 for a in ages if a < seconds)
-            past = sum(1 for o in past_offsets if o < seconds)
+            joins = sum(1 for a in join_ages if a < seconds)
+            n = sum(1 for a in ages if a < seconds) + joins
+            past_n = sum(1 for offset in past.get(seconds, ()) if offset < seconds)
             verdict = Verdict(
                 n=n,
+                joins=joins,
                 seconds=seconds,
-                past=past,
-                rate=self.rate(past),
-                tail=self.tail(n, past),
-                flagged=self.flags(n, past),
+                past=past_n,
+                rate=self.rate(past_n),
+                tail=self.tail(n, past_n),
+                flagged=self.flags(n, past_n),
             )
             if best is None or (verdict.n >= self.min_size and (best.n < self.min_size or verdict.tail < best.tail)):
                 best = verdict
@@ -112,12 +149,46 @@ class Rule:
 
 @dataclass(frozen=True)
 class Verdict:
-    n: int  # members in the scale's window
+    n: int  # member-equivalents in the scale's window: requests plus joins
+    joins: int  # of which joins (我也遇到)
     seconds: int  # the scale
     past: int  # alike requests in the same window of the past weeks, together
     rate: float  # λ
     tail: float  # P(X ≥ n)
     flagged: bool
+
+
+def past_alike(
+    *,
+    cell: tuple[int, int] | None,
+    members: Iterable[Item],
+    past: Iterable[Item],
+    threshold: float,
+    scales: Iterable[int],
+) -> dict[int, list[float]]:
+    """For each scale, the past requests (and their joins) of that stretch of their week's window
+    that would have joined the scale's members (`reads_like`: a quorum of them, near `cell`), as
+    offsets before the window's end: the baseline `Rule.judge` compares the scale's count with."""
+    readers = [(m.age, Probe.of(m.title, m.head)) for m in members]
+    alike: dict[int, list[float]] = {seconds: [] for seconds in scales}
+    longest = max(alike, default=0)
+    for item in past:
+        if item.age >= longest or not cells_near(cell, item.cell):
+            continue
+        hits = [(age, p.similarity(item.title, item.head) >= threshold) for age, p in readers]
+        for seconds, offsets in alike.items():
+            if item.age >= seconds:
+                continue
+            inside = [hit for age, hit in hits if age < seconds]
+            if inside and reads_like(sum(inside), len(inside)):
+                offsets.extend(o for o in (item.age, *item.joins) if o < seconds)
+    return alike
+
+
+def reads_like(hits: int, compared: int) -> bool:
+    """A text belongs with a group when it reads like (similarity ≥ threshold) a quorum of the members
+    it is compared with: a third of them, at least one."""
+    return hits >= 1 and hits * QUORUM_DENOMINATOR >= compared
 
 
 def cell_of(latitude: Decimal | None, longitude: Decimal | None) -> tuple[int, int] | None:
@@ -153,6 +224,7 @@ class Item:
     head: str  # the start of the content (similar.CONTENT_HEAD characters)
     cell: tuple[int, int] | None
     age: float = 0.0  # seconds before `now` (for a past request: before the end of its week's window)
+    joins: tuple[float, ...] = ()  # its joins' ages, measured like `age`, inside the window only
 
 
 @dataclass
@@ -160,28 +232,29 @@ class Group:
     leader: Item
     cell: tuple[int, int] | None
     probes: list[Probe] = field(default_factory=list)  # the latest members': what a newcomer is compared with
-    every: list[Probe] = field(default_factory=list)  # all members': what a past request is compared with
     members: list[Item] = field(default_factory=list)
 
     @property
     def pks(self) -> list[int]:
         return [m.pk for m in self.members]
 
-    def similarity(self, item: Item) -> float:
-        return max(p.similarity(item.title, item.head) for p in self.probes)
+    @property
+    def size(self) -> int:
+        """Member-equivalents: the requests and the joins made on them."""
+        return len(self.members) + sum(len(m.joins) for m in self.members)
 
-    def admits(self, item: Item, *, threshold: float) -> bool:
-        """Whether a past `item` reads like any member (the baseline's test: as wide as the group's chaining)."""
-        return cells_near(self.cell, item.cell) and any(
-            p.similarity(item.title, item.head) >= threshold for p in self.every
-        )
+    def score(self, item: Item, *, threshold: float) -> float | None:
+        """The best similarity of `item` to the latest members, if it reads like a quorum of them; else None."""
+        scores = [p.similarity(item.title, item.head) for p in self.probes]
+        if not reads_like(sum(1 for s in scores if s >= threshold), len(scores)):
+            return None
+        return max(scores)
 
     def add(self, item: Item) -> None:
         self.members.append(item)
         if self.cell is None:
             self.cell = item.cell
         probe = Probe.of(item.title, item.head)
-        self.every.append(probe)
         self.probes.append(probe)
         if len(self.probes) > LINK_MEMBERS:
             del self.probes[0]
@@ -196,8 +269,8 @@ def groups_of(items: Iterable[Item], *, threshold: float) -> list[Group]:
         for group in groups:
             if not cells_near(group.cell, item.cell):
                 continue
-            score = group.similarity(item)
-            if score >= best_score:
+            score = group.score(item, threshold=threshold)
+            if score is not None and score >= best_score:
                 best, best_score = group, score
         if best is None:
             best = Group(leader=item, cell=item.cell)
@@ -214,7 +287,8 @@ def _groups_joined(groups: list[Group], *, threshold: float) -> list[Group]:
             (
                 g
                 for g in joined
-                if cells_near(g.cell, group.cell) and any(g.similarity(m) >= threshold for m in group.members)
+                if cells_near(g.cell, group.cell)
+                and any(g.score(m, threshold=threshold) is not None for m in group.members)
             ),
             None,
         )

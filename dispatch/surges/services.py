@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -36,8 +36,9 @@ from ..similar import CONTENT_HEAD
 from ..similar import THRESHOLD as SIMILARITY_THRESHOLD
 from ..textsim import Probe
 from ..workflow import TransitionError, transition_apply
+from .joins import joins_of
 from .models import Surge, SurgeMember
-from .rule import Group, Item, Rule, Verdict, cell_label, cell_of, cells_near, groups_of
+from .rule import Group, Item, Rule, Verdict, cell_label, cell_of, cells_near, groups_of, past_alike
 
 logger = logging.getLogger(__name__)
 
@@ -81,28 +82,51 @@ def _past_items(*, keys: set[Key], now: dt.datetime, rule: Rule) -> dict[Key, li
     )
     past: dict[Key, list[Item]] = defaultdict(list)
     week_seconds = dt.timedelta(weeks=1).total_seconds()
-    for pk, district_id, channel_id, lat, lon, title, head, created_at in rows:
-        if (district_id, channel_id) in keys:
-            offset = (now - created_at).total_seconds() % week_seconds  # before the end of its week's window
-            past[(district_id, channel_id)].append(
-                Item(pk=pk, title=title, head=head, cell=cell_of(lat, lon), age=offset)
+    wanted = [row for row in rows if (row[1], row[2]) in keys]
+    joins = joins_of(
+        request_ids=[row[0] for row in wanted], since=now - dt.timedelta(weeks=rule.weeks) - window, until=now
+    )
+    for pk, district_id, channel_id, lat, lon, title, head, created_at in wanted:
+        offset = (now - created_at).total_seconds() % week_seconds  # before the end of its week's window
+        past[(district_id, channel_id)].append(
+            Item(
+                pk=pk,
+                title=title,
+                head=head,
+                cell=cell_of(lat, lon),
+                age=offset,
+                joins=_past_join_offsets(joins.get(pk, []), now=now, rule=rule),
             )
+        )
     return past
+
+
+def _past_join_offsets(times: list[dt.datetime], *, now: dt.datetime, rule: Rule) -> tuple[float, ...]:
+    """The joins that fell inside one of the past weeks' windows, as offsets before that window's end."""
+    week = dt.timedelta(weeks=1).total_seconds()
+    offsets = []
+    for at in times:
+        before = (now - at).total_seconds()
+        weeks_back, offset = divmod(before, week)
+        if 1 <= weeks_back <= rule.weeks and offset < rule.window_seconds:
+            offsets.append(offset)
+    return tuple(offsets)
 
 
 def _judge(*, group: Group, members: list[Item], past: list[Item], rule: Rule) -> Verdict:
     """The rule for `members` (the group, or a surge's members in the window) against the past
     weeks' requests of the key that read like the group (and lie near it)."""
-    alike = [item.age for item in past if group.admits(item, threshold=SIMILARITY_THRESHOLD)]
-    return rule.judge(ages=[m.age for m in members], past_offsets=alike)
+    return rule.judge(
+        ages=[m.age for m in members],
+        join_ages=[a for m in members for a in m.joins],
+        past=past_alike(
+            cell=group.cell, members=members, past=past, threshold=SIMILARITY_THRESHOLD, scales=rule.scales
+        ),
+    )
 
 
-def surges_detect(*, now: dt.datetime | None = None, rule: Rule | None = None) -> DetectResult:
-    """Group the window's requests and flag or grow surges. Idempotent: safe to run at any time, twice."""
-    now = now or timezone.now()
-    rule = rule or rule_from_settings()
-    since = now - dt.timedelta(seconds=rule.window_seconds)
-    result = DetectResult()
+def window_items(*, since: dt.datetime, now: dt.datetime) -> dict[Key, list[Item]]:
+    """The window's requests per district and channel, oldest first, with their joins in the window."""
     rows = (
         HelpRequest.objects.filter(created_at__gt=since, created_at__lte=now)
         .exclude(state=State.INVALID)
@@ -115,6 +139,24 @@ def surges_detect(*, now: dt.datetime | None = None, rule: Rule | None = None) -
         by_key[(district_id, channel_id)].append(
             Item(pk=pk, title=title, head=head, cell=cell_of(lat, lon), age=(now - created_at).total_seconds())
         )
+    # Joins (我也遇到) made in the window on the window's requests count like members (rule.py).
+    joins = joins_of(request_ids=[i.pk for v in by_key.values() for i in v], since=since, until=now)
+    if joins:
+        for key, items in by_key.items():
+            by_key[key] = [
+                replace(i, joins=tuple((now - at).total_seconds() for at in joins[i.pk])) if i.pk in joins else i
+                for i in items
+            ]
+    return by_key
+
+
+def surges_detect(*, now: dt.datetime | None = None, rule: Rule | None = None) -> DetectResult:
+    """Group the window's requests and flag or grow surges. Idempotent: safe to run at any time, twice."""
+    now = now or timezone.now()
+    rule = rule or rule_from_settings()
+    since = now - dt.timedelta(seconds=rule.window_seconds)
+    result = DetectResult()
+    by_key = window_items(since=since, now=now)
     result.requests = sum(len(v) for v in by_key.values())
     # Surges still active may grow with any group; other keys matter only if they could flag.
     active = list(
@@ -124,7 +166,9 @@ def surges_detect(*, now: dt.datetime | None = None, rule: Rule | None = None) -
     for surge in active:
         active_by_key[(surge.district_id, surge.category_id)].append(surge)
     # A key with fewer requests than the minimum cannot flag; surges still active may grow with any group.
-    wanted = {k for k, items in by_key.items() if len(items) >= rule.min_size} | (set(active_by_key) & set(by_key))
+    wanted = {k for k, items in by_key.items() if len(items) + sum(len(i.joins) for i in items) >= rule.min_size} | (
+        set(active_by_key) & set(by_key)
+    )
     result.keys = len(wanted)
     if not wanted:
         return result
@@ -191,13 +235,14 @@ def _detect_key(
             )
         new = [pk for pk in group.pks if pk not in member_of]
         if surge is not None:
-            if new:
-                members = [i for i in items if i.pk in set(new) or member_of.get(i.pk) == surge.pk]
+            members = [i for i in items if i.pk in set(new) or member_of.get(i.pk) == surge.pk]
+            if new or any(m.joins for m in members):
                 verdict = _judge(group=group, members=members, past=past, rule=rule)
                 _grow(surge=surge, new=new, member_of=member_of, verdict=verdict, now=now)
-                result.grown.append(surge.pk)
+                if new:
+                    result.grown.append(surge.pk)
             continue
-        if len(new) < len(group.pks) or len(group.pks) < rule.min_size:
+        if len(new) < len(group.pks) or group.size < rule.min_size:
             continue  # members of an older, inactive surge, or too few
         verdict = _judge(group=group, members=group.members, past=past, rule=rule)
         if not verdict.flagged:
@@ -231,7 +276,8 @@ def _flag(*, key: Key, group: Group, verdict: Verdict, rule: Rule, now: dt.datet
         first_at=first_at,
         last_at=last_at,
         window_seconds=verdict.seconds,
-        observed=verdict.n,
+        observed=verdict.n - verdict.joins,
+        joins=verdict.joins,
         baseline=verdict.rate,
         baseline_weeks=rule.weeks,
         tail_probability=verdict.tail,
@@ -247,22 +293,26 @@ def _flag(*, key: Key, group: Group, verdict: Verdict, rule: Rule, now: dt.datet
 
 
 def _grow(*, surge: Surge, new: list[int], member_of: dict[int, int], verdict: Verdict, now: dt.datetime) -> None:
-    SurgeMember.objects.bulk_create([SurgeMember(surge=surge, request_id=pk, added_at=now) for pk in new])
-    for pk in new:
-        member_of[pk] = surge.pk
-    _, last_at = _created_range(new)
-    surge.last_at = max(surge.last_at, last_at)
-    surge.updated_at = now
-    fields = ["last_at", "updated_at"]
+    """Add the new members; keep the numbers of the most improbable window so far (joins alone may lower it)."""
+    fields = []
+    if new:
+        SurgeMember.objects.bulk_create([SurgeMember(surge=surge, request_id=pk, added_at=now) for pk in new])
+        for pk in new:
+            member_of[pk] = surge.pk
+        _, last_at = _created_range(new)
+        surge.last_at = max(surge.last_at, last_at)
+        surge.updated_at = now
+        fields += ["last_at", "updated_at"]
     # The rule's numbers are those of the surge's most improbable window so far.
     if verdict.n > 0 and verdict.tail < surge.tail_probability:
-        surge.observed, surge.window_seconds = verdict.n, verdict.seconds
+        surge.observed, surge.joins, surge.window_seconds = verdict.n - verdict.joins, verdict.joins, verdict.seconds
         surge.baseline, surge.tail_probability = verdict.rate, verdict.tail
-        fields += ["observed", "window_seconds", "baseline", "tail_probability"]
-    if surge.state == Surge.State.MERGED:  # new members wait for the supervisor to merge them too
+        fields += ["observed", "joins", "window_seconds", "baseline", "tail_probability"]
+    if new and surge.state == Surge.State.MERGED:  # new members wait for the supervisor to merge them too
         surge.state = Surge.State.OPEN
         fields.append("state")
-    surge.save(update_fields=fields)
+    if fields:
+        surge.save(update_fields=fields)
 
 
 def _notify_supervisors(*, surge: Surge, title: str, now: dt.datetime) -> None:

@@ -21,6 +21,7 @@ import pytest
 from django.utils import timezone
 
 from dispatch.tests import factories
+from dispatch.tests.browser import staff_login
 from requests_app.clock import request_clock_refresh
 from requests_app.models import State
 
@@ -67,13 +68,7 @@ _RUN_AXE = """async (known) => {
 
 
 def _login(context, live_server, user):
-    page = context.new_page()
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", factories.PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
-    return page
+    return staff_login(context.new_page(), live_server, user)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -5,23 +5,12 @@ from __future__ import annotations
 import pytest
 
 from dispatch.tests import factories
+from dispatch.tests.browser import staff_page
 from requests_app.models import HelpRequest, State
 from requests_app.selectors import track_token_for
 from requests_app.tests.factories import HelpRequestFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _staff_page(browser, live_server, user):
-    context = browser.new_context(locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", factories.PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
-    return page
 
 
 def _act(page, action: str, fill: dict[str, str] | None = None, select: dict[str, str] | None = None) -> None:
@@ -43,7 +32,7 @@ def test_dispatcher_handler_supervisor_and_the_citizen(live_server, browser):
     change_url = f"{live_server.url}/admin/requests_app/helprequest/{req.pk}/change/"
 
     # Dispatcher: finds it in the worklist, lists it and hands it over (列单, 交单).
-    page = _staff_page(browser, live_server, dispatcher)
+    page = staff_page(browser, live_server, dispatcher)
     page.goto(f"{live_server.url}/admin/requests_app/helprequest/")
     assert "待列单" in page.text_content("#result_list")
     page.click(f"text={req.ticket_number}")
@@ -54,7 +43,7 @@ def test_dispatcher_handler_supervisor_and_the_citizen(live_server, browser):
     page.context.close()
 
     # Handler of the lead unit: accepts and resolves (签收, 办结).
-    page = _staff_page(browser, live_server, handler)
+    page = staff_page(browser, live_server, handler)
     page.goto(change_url)
     assert req.phone in page.content()  # the lead unit must be able to call the citizen
     _act(page, "accept")
@@ -63,7 +52,7 @@ def test_dispatcher_handler_supervisor_and_the_citizen(live_server, browser):
     page.context.close()
 
     # Supervisor: closes it out (销号).
-    page = _staff_page(browser, live_server, supervisor)
+    page = staff_page(browser, live_server, supervisor)
     page.goto(change_url)
     _act(page, "close", fill={"note": "已电话回访，市民满意"})
     assert page.locator("details[data-action]").count() == 0

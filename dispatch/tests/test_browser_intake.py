@@ -9,21 +9,10 @@ import pytest
 from dispatch import roles
 from dispatch.models import Notification
 from dispatch.tests import factories
+from dispatch.tests.browser import staff_page
 from requests_app.models import Category, District, HelpRequest, Source
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _login(browser, live_server, user):
-    context = browser.new_context(locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}/admin/login/?next=/staff/intake/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", factories.PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/staff/intake/")
-    return page
 
 
 def _choose(page, position: int) -> None:
@@ -38,7 +27,7 @@ def test_an_operator_enters_a_phone_request_by_keyboard_alone(live_server, brows
     categories = list(Category.objects.filter(is_active=True))
     district = next(d for d in districts if d.code == "jinshui")
     category = next(c for c in categories if c.code == "minsheng")
-    page = _login(browser, live_server, operator)
+    page = staff_page(browser, live_server, operator, next_path="/staff/intake/")
 
     # The phone field has the focus; the source is 电话 already. From here on: keys only.
     assert page.evaluate("document.activeElement.name") == "phone"

@@ -16,6 +16,7 @@ from dispatch.access import scope_of
 from dispatch.models import RoutingRecord, Unit
 from dispatch.reference_data import responsibility_rules_seed
 from dispatch.tests import factories
+from dispatch.tests.browser import staff_login
 from requests_app.models import Event, HelpRequest, State
 from requests_app.tests.factories import HelpRequestFactory, category
 
@@ -30,6 +31,7 @@ class Journey:
 
     def __init__(self, browser, live_server):
         self.base = live_server.url
+        self.live_server = live_server
         self.context = browser.new_context(locale="zh-CN", viewport=SCREEN)
         self.page = self.context.new_page()
         self.page.set_default_timeout(15_000)
@@ -42,11 +44,7 @@ class Journey:
         self.page.fill(selector, value)
 
     def login(self, user) -> None:
-        self.page.goto(f"{self.base}/admin/login/?next=/admin/")
-        self.page.fill("#id_username", user.username)  # signing in is not counted as typing
-        self.page.fill("#id_password", factories.PASSWORD)
-        with self.page.expect_navigation():
-            self.page.click("input[type=submit]")
+        staff_login(self.page, self.live_server, user)  # signing in is not counted as typing
         assert self.page.url == f"{self.base}/admin/"
 
     def open_next_to_list(self) -> None:
@@ -180,11 +178,7 @@ def test_the_desk_form_passes_axe(live_server, axe_context, axe_violations):
     dispatcher, ordered, _police = _desk()
     page = axe_context.new_page()
     page.set_viewport_size(SCREEN)
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", dispatcher.username)
-    page.fill("#id_password", factories.PASSWORD)
-    with page.expect_navigation():
-        page.click("input[type=submit]")
+    staff_login(page, live_server, dispatcher)
     change = f"{live_server.url}/admin/requests_app/helprequest/{ordered[0].pk}/change/"
     page.goto(f"{change}?_changelist_filters=queue%3Dto_list")
     page.wait_for_selector("details[data-action=list_hand_over][open]")

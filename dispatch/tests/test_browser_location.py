@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dispatch.tests import factories
+from dispatch.tests.browser import staff_page
 from requests_app.models import HelpRequest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -71,17 +72,10 @@ def test_the_location_button_fills_the_form_and_the_point_is_exact_only_for_staf
 
     # The dispatcher (who calls the citizen) sees the exact point.
     dispatcher = factories.dispatcher(username="disp")
-    staff_context = browser.new_context(locale="zh-CN")
-    staff = staff_context.new_page()
-    staff.set_default_timeout(15_000)
-    staff.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    staff.fill("#id_username", dispatcher.username)
-    staff.fill("#id_password", factories.PASSWORD)
-    staff.click("input[type=submit]")
-    staff.wait_for_url(f"{live_server.url}/admin/")
+    staff = staff_page(browser, live_server, dispatcher)
     staff.goto(f"{live_server.url}/admin/requests_app/helprequest/{req.pk}/change/")
     assert staff.text_content("#exact-location") == "34.757123, 113.665432"
-    staff_context.close()
+    staff.context.close()
 
 
 def test_with_tiles_a_tap_on_the_local_map_sets_the_point(live_server, browser, settings):

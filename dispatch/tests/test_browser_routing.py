@@ -8,7 +8,8 @@ from django.apps import apps
 from dispatch.models import RoutingRecord, Unit
 from dispatch.reference_data import responsibility_rules_seed
 from dispatch.tests import factories
-from dispatch.tests.test_browser import _act, _staff_page
+from dispatch.tests.browser import staff_page
+from dispatch.tests.test_browser import _act
 from requests_app.models import HelpRequest, State
 from requests_app.tests.factories import HelpRequestFactory, category
 
@@ -31,7 +32,7 @@ def test_merge_a_suggested_duplicate_and_hand_over_to_the_preselected_unit(live_
     HelpRequestFactory(title="广场舞噪音扰民", content="经三路纬五路小区的广场舞每天晚上音响开得特别大。")
 
     # 列单: the new request's page lists the earlier one as a possible duplicate; 并单 is one click.
-    page = _staff_page(browser, live_server, dispatcher)
+    page = staff_page(browser, live_server, dispatcher)
     page.goto(f"{live_server.url}/admin/requests_app/helprequest/{again.pk}/change/")
     row = page.locator(f"#duplicate-hints tr[data-ticket='{main.ticket_number}']")
     assert "%" in row.text_content()

@@ -7,24 +7,13 @@ import os
 import pytest
 
 from dispatch.tests import factories
+from dispatch.tests.browser import staff_page
 from requests_app.models import State
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREEN = {"width": 1366, "height": 768}
 LONG_TITLE = "金水区经三路与农业路交叉口东北角人行道上的井盖缺失已经三天了，夜里很危险"
-
-
-def _login(browser, live_server, user):
-    context = browser.new_context(locale="zh-CN", viewport=SCREEN)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", factories.PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
-    return page
 
 
 def test_the_changelist_reads_at_1366_by_768(live_server, browser):
@@ -41,7 +30,7 @@ def test_the_changelist_reads_at_1366_by_768(live_server, browser):
             lead=unit,
             title=LONG_TITLE,
         )
-    page = _login(browser, live_server, dispatcher)
+    page = staff_page(browser, live_server, dispatcher, viewport=SCREEN)
     page.goto(f"{live_server.url}/admin/requests_app/helprequest/")
     page.wait_for_selector("#result_list")
     if os.environ.get("SCREENSHOTS"):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from dispatch.tests import factories
+from dispatch.tests.browser import staff_login
 from requests_app.models import State
 from requests_app.selectors import track_token_for
 
@@ -72,10 +73,7 @@ def test_the_readmes_pictures(live_server, browser):
     phone.context.close()
 
     desk = browser.new_context(locale="zh-CN", **DESK).new_page()
-    desk.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    desk.fill("#id_username", dispatcher.username)
-    desk.fill("#id_password", factories.PASSWORD)
-    desk.click("input[type=submit]")
+    staff_login(desk, live_server, dispatcher)
     desk.wait_for_selector("#workbench")
     _shot(desk, "staff-workbench")
     desk.click(f"#workbench [data-queue=to_list] a:has-text('{made[State.SUBMITTED].ticket_number}')")

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from dispatch.models import Notification, Surge, SurgeMember
-from dispatch.surges.rule import Rule, poisson_tail
+from dispatch.surges.rule import Rule, predictive_tail
 from dispatch.surges.services import surge_merge, surges_detect
 from dispatch.workflow import transition_apply
 from helpdesk.tests.pages import html_of
@@ -34,7 +34,7 @@ OTHERS = [
 def rule_settings(settings):
     settings.SURGE_WINDOW_SECONDS = 2 * 3600
     settings.SURGE_BASELINE_WEEKS = 4
-    settings.SURGE_THRESHOLD = 1e-4
+    settings.SURGE_THRESHOLD = 1e-3  # small groups keep the tests short; the bench checks the default
     settings.SURGE_MIN_SIZE = 5
     settings.SURGE_BASELINE_FLOOR = 0.5
 
@@ -68,20 +68,35 @@ def background(per_window, *, weeks=4, text=WATER, others=0):
             submit(NOW - dt.timedelta(weeks=week, minutes=30 + i), OTHERS[i % len(OTHERS)])
 
 
-def test_poisson_tail_matches_the_definition():
-    assert poisson_tail(0, 2.0) == 1.0
-    assert poisson_tail(1, 1.0) == pytest.approx(1 - math.exp(-1))
-    # Both branches (n <= λ and n > λ) agree with the direct sum.
-    for n, lam in ((3, 5.0), (8, 1.2), (15, 1.2), (40, 4.0)):
-        direct = 1 - sum(math.exp(-lam) * lam**k / math.factorial(k) for k in range(n))
-        assert poisson_tail(n, lam) == pytest.approx(direct, rel=1e-6, abs=1e-15)
-    assert 0 < poisson_tail(38, 1.2) < 1e-30  # tiny, but not rounded to zero
+def _negative_binomial_tail(n, past, weeks):
+    r, p = 0.5 + past, weeks / (weeks + 1)
+    pmf = [math.gamma(r + x) / (math.gamma(r) * math.factorial(x)) * p**r * (1 - p) ** x for x in range(n)]
+    return 1 - sum(pmf)
+
+
+def _poisson_tail(n, lam):
+    return 1 - sum(math.exp(-lam) * lam**k / math.factorial(k) for k in range(n))
+
+
+def test_predictive_tail_matches_the_definition():
+    assert predictive_tail(0, 4, 4) == 1.0
+    # Both branches (n at most the mean, and above it) agree with the direct sum.
+    for n, past, weeks in ((3, 20, 4), (8, 4.8, 4), (15, 4.8, 4), (12, 16, 4), (2, 0, 4)):
+        direct = _negative_binomial_tail(n, past, weeks)
+        assert predictive_tail(n, past, weeks) == pytest.approx(direct, rel=1e-6, abs=1e-15)
+    assert 0 < predictive_tail(38, 4.8, 4) < 1e-18  # tiny, but not rounded to zero
+
+
+def test_predictive_tail_is_heavier_than_poisson_on_a_short_past_and_alike_on_a_long_one():
+    # Ten where four weeks showed five (λ = 1.25): rare for Poisson(1.25), not for what four weeks tell.
+    assert _poisson_tail(10, 1.25) < 1e-5 < predictive_tail(10, 5, 4)
+    assert predictive_tail(10, 1.25 * 4000, 4000) == pytest.approx(_poisson_tail(10, 1.25), rel=0.02)
 
 
 def test_rule_is_a_tail_probability_not_a_fixed_count():
     rule = Rule(window_seconds=7200, weeks=4, threshold=1e-4, min_size=5, floor=0.5)
-    assert rule.flags(8, past_total=4)  # usually 1 in two hours: 8 is far above
-    assert not rule.flags(8, past_total=24)  # usually 6: 8 is ordinary
+    assert rule.flags(10, past_total=4)  # usually 1 in two hours: 10 is far above
+    assert not rule.flags(10, past_total=24)  # usually 6: 10 is ordinary
     assert not rule.flags(4, past_total=0)  # below the minimum size, however quiet the channel
     assert rule.rate(0) == 0.5  # the floor
 
@@ -98,7 +113,7 @@ def test_a_burst_of_similar_requests_is_flagged_with_its_members_and_numbers(sta
     assert unrelated.pk not in surge.members.values_list("pk", flat=True)
     assert not SurgeMember.objects.filter(request__in=elsewhere).exists()
     assert (surge.observed, surge.window_seconds, surge.baseline, surge.baseline_weeks) == (8, 1800, 1.0, 4)
-    assert surge.tail_probability == pytest.approx(poisson_tail(8, 1.0)) and surge.tail_probability < 1e-4
+    assert surge.tail_probability == pytest.approx(predictive_tail(8, 4, 4)) and surge.tail_probability < 1e-3
     assert surge.summary == "金水区 · 民生 · 8 件 / 30 分钟，平时 1.0 件"
     assert surge.state == Surge.State.OPEN
 
@@ -284,3 +299,54 @@ def test_detection_reads_a_bounded_number_of_queries(staff, flagged, django_asse
     burst(3, start=NOW + dt.timedelta(minutes=1))
     with django_assert_max_num_queries(12):
         surges_detect(now=NOW + dt.timedelta(minutes=5))
+
+
+def test_the_rule_counts_joins_like_members_at_their_own_time():
+    rule = Rule(window_seconds=7200, weeks=4, threshold=1e-3, min_size=5, floor=0.5)
+    verdict = rule.judge(ages=[600, 900, 1200], join_ages=[60, 120, 300, 5000], past={})
+    # Half an hour holds the requests and three of the joins (6); two hours the older join too (7),
+    # against the same floor: the most improbable scale wins.
+    assert (verdict.seconds, verdict.n, verdict.joins) == (7200, 7, 4)
+    assert verdict.tail == pytest.approx(predictive_tail(7, 2, 4)) and verdict.flagged
+    short = rule.judge(ages=[600, 900, 1200], join_ages=[60, 120], past={s: [100] * 8 for s in rule.scales})
+    assert (short.seconds, short.n, short.joins) == (1800, 5, 2)
+
+
+def test_joins_come_only_from_registered_sources(monkeypatch):
+    from dispatch.surges import joins
+
+    monkeypatch.setattr(joins, "_SOURCES", [])
+    assert joins.joins_of(request_ids=[1, 2]) == {}  # no source, no query
+    seen = {}
+
+    def source(*, request_ids, since, until):
+        seen.update(ids=request_ids, since=since, until=until)
+        return {1: [NOW, NOW - dt.timedelta(minutes=1)]}
+
+    joins.surge_joins_register(source)
+    joins.surge_joins_register(source)  # idempotent: ready() may run twice
+    assert joins.joins_of(request_ids=[1, 2], since=NOW - dt.timedelta(hours=1)) == {
+        1: [NOW - dt.timedelta(minutes=1), NOW]
+    }
+    assert seen == {"ids": [1, 2], "since": NOW - dt.timedelta(hours=1), "until": None}
+    assert joins.join_counts(request_ids=[1, 2]) == {1: 2}
+
+
+def test_a_text_joins_a_group_when_it_reads_like_a_third_of_it_not_one_member():
+    from dispatch.similar import THRESHOLD
+    from dispatch.surges.rule import Item, groups_of
+    from dispatch.textsim import Probe
+
+    water = [  # four wordings of one water cut, each alike at least one earlier
+        ("家里没水", "住在嵩山路，今天突然没水了，做饭洗漱都不行，请问什么时候恢复供水？"),
+        ("停水没有通知", "嵩山路这边停水没有任何通知，老人孩子在家很不方便。"),
+        ("请尽快恢复供水", "嵩山路停水已经半天，家里一点储备水都没有，希望尽快恢复。"),
+        ("小区没水", "嵩山路小区没水了，楼上楼下都一样，请帮忙问问。"),
+    ]
+    drain = ("下水道堵塞", "嵩山路小区下水道堵了，污水漫到路面上。")  # alike the last wording only
+    probe = Probe.of(*drain)
+    assert [probe.similarity(t, c) >= THRESHOLD for t, c in water] == [False, False, False, True]
+    items = [Item(pk=i, title=t, head=c, cell=None, age=600 - i) for i, (t, c) in enumerate([*water, drain])]
+    groups = groups_of(items, threshold=THRESHOLD)
+    assert sorted(len(g.members) for g in groups) == [1, 4]
+    assert next(g for g in groups if len(g.members) == 1).pks == [len(water)]
