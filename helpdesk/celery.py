@@ -57,8 +57,14 @@ class Consumer(CeleryConsumer):
         finally:
             del conn.ensure_connection
         breaker("broker").success()  # "Redis back (broker)", if it was away
-        clock_catch_up(why="the worker connected to the broker")
         return connected
+
+    def connect(self):
+        # The connection tasks are consumed on (the event dispatcher's goes through
+        # ensure_connected too): at start and after every outage.
+        conn = super().connect()
+        clock_catch_up(why="the worker connected to the broker")
+        return conn
 
 
 class RedisQoS(kombu_redis.QoS):
