@@ -13,6 +13,10 @@ their latest request every 2 s. One fault per scenario:
              for --fault-seconds (60).
 - `workerkill`: the Celery worker (and its pool process) SIGKILLed every 8 s during
              --fault-seconds (40) and started again at once, sweeps and sends in flight or not.
+- `ackfreeze`: Redis SIGSTOPped for --fault-seconds (30) while a sweep is in flight (the row of the
+             request it is flagging held until it waits on it, released 1 s into the freeze), so the
+             sweep returns and acks during the freeze; `--qos upstream` runs the worker with kombu's
+             own Redis QoS instead of helpdesk.celery.RedisQoS.
 - `none`:    no fault (the reference).
 
 Everything is counted against the database at the end: stored vs. acknowledged (302 to a receipt),
@@ -29,6 +33,7 @@ ones.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import re
@@ -87,6 +92,113 @@ class Redis:
             self.proc.send_signal(signal.SIGCONT)
             self.proc.terminate()
             self.proc.wait(10)
+
+
+def stamp(t: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(t)) + f".{int(t * 1000) % 1000:03d}"
+
+
+def log_to(path: Path) -> int:
+    """A pipe whose lines go to `path` with the time they arrived (HH:MM:SS.mmm), for the timeline."""
+    read_fd, write_fd = os.pipe()
+
+    def pump() -> None:
+        with os.fdopen(read_fd, "rb") as source, open(path, "a", encoding="utf-8") as out:
+            for raw in source:
+                out.write(f"{stamp(time.time())} {raw.decode('utf-8', 'replace')}")
+                out.flush()
+
+    threading.Thread(target=pump, daemon=True).start()
+    return write_fd
+
+
+def spawn(cmd: list[str], *, log: Path, env: dict, **kwargs: object) -> subprocess.Popen:
+    write_fd = log_to(log)
+    try:
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=write_fd, stderr=subprocess.STDOUT, **kwargs)
+    finally:
+        os.close(write_fd)  # the child holds its copy; the pump ends when the child does
+
+
+# `celery` with kombu's own Redis QoS put back after helpdesk.celery installed RedisQoS (--qos upstream).
+UPSTREAM_QOS_CELERY = (
+    "import sys; from kombu.transport import redis; import helpdesk.celery; "
+    "redis.Channel.QoS = redis.QoS; from celery.__main__ import main; sys.argv[0] = 'celery'; sys.exit(main())"
+)
+
+
+class Flagged(threading.Thread):
+    """From the moment Redis is back: when every deadline due by then is flagged, and when a sweep completes."""
+
+    def __init__(self, back_at: float, until: float) -> None:
+        super().__init__(daemon=True)
+        self.back_at, self.until = back_at, until
+        self.flagged_after: float | None = None
+        self.swept_after: float | None = None
+
+    def run(self) -> None:
+        with pg_admin(DB_NAME) as db:
+            while time.time() < self.until and (self.flagged_after is None or self.swept_after is None):
+                (pending,) = db.execute(
+                    "SELECT count(*) FROM requests_app_deadline WHERE due_at <= to_timestamp(%s) "
+                    "AND met_at IS NULL AND waived_at IS NULL AND breached_at IS NULL",
+                    [self.back_at],
+                ).fetchone()
+                if self.swept_after is None:
+                    (swept,) = db.execute(
+                        "SELECT count(*) FROM dispatch_clockrun WHERE job = 'deadlines-sweep' "
+                        "AND completed_at > to_timestamp(%s)",
+                        [self.back_at],
+                    ).fetchone()
+                    if swept:
+                        self.swept_after = time.time() - self.back_at
+                if pending == 0 and self.flagged_after is None:
+                    self.flagged_after = time.time() - self.back_at
+                time.sleep(0.25)
+
+
+def sweep_held(until: float) -> tuple[psycopg.Connection, int] | None:
+    """Lock the row of a request whose contact deadline is about to fall due, until a sweep blocks on it.
+
+    The sweep claims the deadline, then waits on the request's row inside its batch transaction:
+    a task in flight, deterministically. Returns the connection holding the lock and the request.
+    """
+    holder = psycopg.connect(**PG, dbname=DB_NAME)
+    while time.time() < until:
+        row = holder.execute(
+            "SELECT request_id FROM requests_app_deadline WHERE kind = 'contact' AND breached_at IS NULL "
+            "AND met_at IS NULL AND waived_at IS NULL AND due_at > now() ORDER BY due_at LIMIT 1"
+        ).fetchone()
+        if row is None:
+            holder.rollback()
+            time.sleep(0.2)
+            continue
+        holder.execute("SELECT id FROM requests_app_helprequest WHERE id = %s FOR UPDATE", [row[0]])
+        holder_pid = holder.info.backend_pid
+        with pg_admin(DB_NAME) as watcher:
+            while time.time() < until:
+                (blocked,) = watcher.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))", [holder_pid]
+                ).fetchone()
+                if blocked:
+                    return holder, row[0]
+                time.sleep(0.05)
+    holder.close()
+    return None
+
+
+def teardown(procs: dict[str, subprocess.Popen], redis: Redis) -> None:
+    """Stop what this run started (idempotent)."""
+    for p in procs.values():
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs.values():
+        try:
+            p.wait(15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    redis.stop()
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -230,17 +342,26 @@ def db_cutter(stop: threading.Event, until: float, counter: list) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--scenario", choices=["none", "frozen", "stopped", "dbcut", "workerkill"], default="frozen")
+    parser.add_argument(
+        "--scenario", choices=["none", "frozen", "stopped", "dbcut", "workerkill", "ackfreeze"], default="frozen"
+    )
     parser.add_argument("--submissions", type=int, default=150)
     parser.add_argument("--citizens", type=int, default=8)
     parser.add_argument("--fault-start", type=float, default=4.0)
     parser.add_argument("--fault-seconds", type=float, default=None)
     parser.add_argument("--sweep-seconds", type=int, default=5)
     parser.add_argument("--think", type=float, default=1.5, help="seconds a citizen takes to fill the form in")
+    parser.add_argument(
+        "--qos",
+        choices=["fix", "upstream"],
+        default="fix",
+        help="upstream: the worker runs kombu's own Redis QoS (without helpdesk.celery.RedisQoS), to show the stall",
+    )
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     fault_seconds = (
-        args.fault_seconds or {"frozen": 30, "stopped": 60, "dbcut": 60, "workerkill": 40, "none": 0}[args.scenario]
+        args.fault_seconds
+        or {"frozen": 30, "stopped": 60, "dbcut": 60, "workerkill": 40, "ackfreeze": 30, "none": 0}[args.scenario]
     )
 
     work = ROOT / "var" / f"bench-faults-{args.scenario}"
@@ -279,32 +400,26 @@ def main() -> int:
     subprocess.run(
         [str(BIN / "python"), "manage.py", "seed_demo"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
     )
-    procs = {}
-    web_log = open(work / "web.log", "w")  # noqa: SIM115
-    procs["web"] = subprocess.Popen(
+    procs: dict[str, subprocess.Popen] = {}
+    atexit.register(teardown, procs, redis)  # also when the run fails half-way
+    procs["web"] = spawn(
         [str(BIN / "gunicorn"), "-c", "helpdesk/gunicorn_conf.py", "helpdesk.wsgi", "--workers", "2"]
         + ["--bind", f"127.0.0.1:{port}", "--timeout", "60"],
-        cwd=ROOT,
+        log=work / "web.log",
         env=env,
-        stdout=web_log,
-        stderr=subprocess.STDOUT,
     )
-    worker_log = open(work / "worker.log", "w")  # noqa: SIM115
 
     def start_worker() -> subprocess.Popen:
-        return subprocess.Popen(
-            [str(BIN / "celery"), "-A", "helpdesk", "worker", "--concurrency", "1", "--loglevel", "INFO"]
-            + ["-n", "bench@%h"],
-            cwd=ROOT,
+        celery = [str(BIN / "celery")] if args.qos == "fix" else [str(BIN / "python"), "-c", UPSTREAM_QOS_CELERY]
+        return spawn(
+            celery + ["-A", "helpdesk", "worker", "--concurrency", "1", "--loglevel", "INFO", "-n", "bench@%h"],
+            log=work / "worker.log",
             env=env,
-            stdout=worker_log,
-            stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: SIGKILL takes the pool process too
         )
 
     procs["worker"] = start_worker()
-    beat_log = open(work / "beat.log", "w")  # noqa: SIM115
-    procs["beat"] = subprocess.Popen(
+    procs["beat"] = spawn(
         [
             str(BIN / "celery"),
             "-A",
@@ -315,10 +430,8 @@ def main() -> int:
             "--schedule",
             str(work / "beat-schedule"),
         ],
-        cwd=ROOT,
+        log=work / "beat.log",
         env=env,
-        stdout=beat_log,
-        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
@@ -352,6 +465,20 @@ def main() -> int:
         redis.signal(signal.SIGSTOP)
         time.sleep(fault_seconds)
         redis.signal(signal.SIGCONT)
+    elif args.scenario == "ackfreeze":
+        # A sweep (acks_late) in flight when Redis freezes; it finishes, and acks, during the freeze.
+        held = sweep_held(until=time.time() + 60)
+        if held is None:
+            raise RuntimeError("no sweep blocked on the held request within 60 s")
+        holder, held_request = held
+        fault_from = time.time()
+        redis.signal(signal.SIGSTOP)
+        time.sleep(1)
+        holder.rollback()  # the sweep goes on: it flags, fails to publish and to ack, against the frozen Redis
+        holder.close()
+        time.sleep(max(0.0, fault_seconds - 1))
+        redis.signal(signal.SIGCONT)
+        fault_to = time.time()
     elif args.scenario == "stopped":
         redis.stop()
         time.sleep(fault_seconds)
@@ -366,6 +493,8 @@ def main() -> int:
             cuts[0] += 1
             procs["worker"] = start_worker()
     back_at = time.time()
+    flagged = Flagged(back_at, until=back_at + 6 * args.sweep_seconds + 60)
+    flagged.start()
     for c in citizens:
         c.join()
     stop.set()
@@ -374,20 +503,10 @@ def main() -> int:
     finished = time.time()
     web_lines = (work / "web.log").read_text().splitlines()[web_lines_before:]
 
-    # Breaches due before Redis came back, flagged once within how long.
-    flagged_after = None
+    # Breaches due before Redis came back, flagged once within how long (polled from the return on).
+    flagged.join()
+    flagged_after = flagged.flagged_after
     with pg_admin(DB_NAME) as db:
-        deadline = time.time() + 6 * args.sweep_seconds + 30
-        while time.time() < deadline:
-            (pending,) = db.execute(
-                "SELECT count(*) FROM requests_app_deadline WHERE due_at <= to_timestamp(%s) AND met_at IS NULL "
-                "AND waived_at IS NULL AND breached_at IS NULL",
-                [back_at],
-            ).fetchone()
-            if pending == 0:
-                flagged_after = time.time() - back_at
-                break
-            time.sleep(0.5)
         # Every notification sent: what the sweeps published goes at once, what could not be
         # published (the broker away, a killed worker) waits for the flush (every minute).
         drained_after = None
@@ -424,14 +543,7 @@ def main() -> int:
             "SELECT count(*) FROM requests_app_deadline WHERE due_at BETWEEN to_timestamp(%s) AND to_timestamp(%s)",
             [fault_from, fault_to],
         ).fetchone()
-    for p in procs.values():
-        p.send_signal(signal.SIGTERM)
-    for p in procs.values():
-        try:
-            p.wait(15)
-        except subprocess.TimeoutExpired:
-            p.kill()
-    redis.stop()
+    teardown(procs, redis)
 
     acknowledged = {a["title"] for a in results["acknowledged"]}
     stored_titles = dict(stored)
@@ -480,7 +592,11 @@ def main() -> int:
         "breached": breached,
         "deadline_events": events,
         "deadline_events_distinct": distinct_events,
+        "qos": args.qos,
+        "fault_from": stamp(fault_from),
+        "redis_back_at": stamp(back_at),
         "flagged_all_within_s_of_return": None if flagged_after is None else round(flagged_after, 1),
+        "first_sweep_completed_s_after_return": None if flagged.swept_after is None else round(flagged.swept_after, 1),
         "notifications": notifications,
         "notifications_all_sent_within_s_of_return": None if drained_after is None else round(drained_after, 1),
         "breach_notification_rows_per_breach": per_breach,
