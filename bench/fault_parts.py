@@ -87,11 +87,18 @@ def spawn(cmd: list[str], *, log: Path, env: dict, **kwargs: object) -> subproce
         os.close(write_fd)  # the child holds its copy; the pump ends when the child does
 
 
-# `celery` with kombu's own Redis QoS put back after helpdesk.celery installed RedisQoS (--qos upstream).
-UPSTREAM_QOS_CELERY = (
-    "import sys; from kombu.transport import redis; import helpdesk.celery; "
-    "redis.Channel.QoS = redis.QoS; from celery.__main__ import main; sys.argv[0] = 'celery'; sys.exit(main())"
-)
+def celery_command(*, qos: str = "fix", catch_up: bool = True) -> list[str]:
+    """`celery`, or `celery` with a fix taken out: kombu's own Redis QoS put back after
+    helpdesk.celery installed RedisQoS (qos="upstream"), no sweep published on (re)connect."""
+    if qos == "fix" and catch_up:
+        return [str(BIN / "celery")]
+    patches = ["import sys", "import helpdesk.celery as hc"]
+    if qos == "upstream":
+        patches.append("from kombu.transport import redis; redis.Channel.QoS = redis.QoS")
+    if not catch_up:
+        patches.append("hc.clock_catch_up = lambda **kw: False")
+    patches.append("from celery.__main__ import main; sys.argv[0] = 'celery'; sys.exit(main())")
+    return [str(BIN / "python"), "-c", "; ".join(patches)]
 
 
 class Flagged(threading.Thread):

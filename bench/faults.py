@@ -52,11 +52,11 @@ from bench.fault_parts import (
     BIN,
     DB_NAME,
     ROOT,
-    UPSTREAM_QOS_CELERY,
     Citizen,
     Flagged,
     Lookups,
     Redis,
+    celery_command,
     db_cutter,
     free_port,
     percentile,
@@ -84,6 +84,12 @@ def main() -> int:
         choices=["fix", "upstream"],
         default="fix",
         help="upstream: the worker runs kombu's own Redis QoS (without helpdesk.celery.RedisQoS), to show the stall",
+    )
+    parser.add_argument(
+        "--catch-up",
+        choices=["on", "off"],
+        default="on",
+        help="off: the worker and beat publish no sweep on (re)connect (helpdesk.celery.clock_catch_up), as before",
     )
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
@@ -138,9 +144,9 @@ def main() -> int:
     )
 
     def start_worker() -> subprocess.Popen:
-        celery = [str(BIN / "celery")] if args.qos == "fix" else [str(BIN / "python"), "-c", UPSTREAM_QOS_CELERY]
         return spawn(
-            celery + ["-A", "helpdesk", "worker", "--concurrency", "1", "--loglevel", "INFO", "-n", "bench@%h"],
+            celery_command(qos=args.qos, catch_up=args.catch_up == "on")
+            + ["-A", "helpdesk", "worker", "--concurrency", "1", "--loglevel", "INFO", "-n", "bench@%h"],
             log=work / "worker.log",
             env=env,
             start_new_session=True,  # its own process group: SIGKILL takes the pool process too
@@ -148,8 +154,8 @@ def main() -> int:
 
     procs["worker"] = start_worker()
     procs["beat"] = spawn(
-        [
-            str(BIN / "celery"),
+        celery_command(catch_up=args.catch_up == "on")
+        + [
             "-A",
             "helpdesk",
             "beat",
@@ -321,9 +327,12 @@ def main() -> int:
         "deadline_events": events,
         "deadline_events_distinct": distinct_events,
         "qos": args.qos,
+        "catch_up": args.catch_up,
         "fault_from": stamp(fault_from),
         "redis_back_at": stamp(back_at),
         "flagged_all_within_s_of_return": None if flagged_after is None else round(flagged_after, 1),
+        # Until this the earlier bench did not start polling for the breaches (its figure's floor).
+        "citizens_done_s_after_return": round(finished - back_at, 1),
         "first_sweep_completed_s_after_return": None if flagged.swept_after is None else round(flagged.swept_after, 1),
         "notifications": notifications,
         "notifications_all_sent_within_s_of_return": None if drained_after is None else round(drained_after, 1),
