@@ -13,6 +13,10 @@ their latest request every 2 s. One fault per scenario:
              for --fault-seconds (60).
 - `workerkill`: the Celery worker (and its pool process) SIGKILLed every 8 s during
              --fault-seconds (40) and started again at once, sweeps and sends in flight or not.
+- `ackfreeze`: Redis SIGSTOPped for --fault-seconds (30) while a sweep is in flight (the row of the
+             request it is flagging held until it waits on it, released 1 s into the freeze), so the
+             sweep returns and acks during the freeze; `--qos upstream` runs the worker with kombu's
+             own Redis QoS instead of helpdesk.celery.RedisQoS.
 - `none`:    no fault (the reference).
 
 Everything is counted against the database at the end: stored vs. acknowledged (302 to a receipt),
@@ -29,11 +33,10 @@ ones.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
-import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,206 +44,58 @@ import threading
 import time
 from pathlib import Path
 
-import psycopg
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / ".venv" / "bin"
-DB_NAME = "yibang_res_faults"
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pg_admin(dbname: str = "postgres") -> psycopg.Connection:
-    return psycopg.connect(**PG, dbname=dbname, autocommit=True)
-
-
-class Redis:
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.workdir = workdir
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        cmd = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        cmd += ["--dir", str(self.workdir), "--logfile", str(self.workdir / "redis.log")]
-        self.proc = subprocess.Popen(cmd)
-        for _ in range(100):
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def signal(self, sig: int) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(sig)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGCONT)
-            self.proc.terminate()
-            self.proc.wait(10)
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return 0.0
-    values = sorted(values)
-    k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
-    return values[k]
-
-
-class Citizen(threading.Thread):
-    FIELD = re.compile(r'name="(csrfmiddlewaretoken|shown_at|submit_token)" value="([^"]*)"')
-
-    def __init__(self, n: int, base: str, count: int, results: dict, lock: threading.Lock, stop: threading.Event):
-        super().__init__(daemon=True)
-        self.n, self.base, self.count = n, base, count
-        self.results, self.lock, self.stop = results, lock, stop
-        self.phone = f"1391234{n:04d}"
-        self.latest: str | None = None
-        self.session = requests.Session()
-
-    def record(self, kind: str, started: float, seconds: float, status: int, **extra: object) -> None:
-        with self.lock:
-            self.results["calls"].append({"kind": kind, "t": started, "s": seconds, "status": status, **extra})
-
-    def form(self) -> dict:
-        while True:
-            started = time.time()
-            try:
-                r = self.session.get(self.base + "/help/new/", timeout=30)
-                self.record("form", started, time.time() - started, r.status_code)
-                if r.status_code == 200:
-                    return dict(self.FIELD.findall(r.text))
-            except requests.RequestException:
-                self.record("form", started, time.time() - started, 0)
-            time.sleep(0.5)
-
-    def run(self) -> None:
-        for j in range(self.count):
-            fields = self.form()
-            time.sleep(self.results["think"])  # the citizen fills the form in
-            title = f"压测 市民{self.n} 第{j}件"
-            data = {
-                **fields,
-                "category": "1",
-                "urgency": "normal",
-                "district": "1",
-                "name": "压测市民",
-                "phone": self.phone,
-                "address": "",
-                "title": title,
-                "content": "压测内容：小区路灯不亮，请帮忙处理。",
-                "consent": "on",
-            }
-            for attempt in range(6):  # a citizen presses "submit" again, same form, same key
-                started = time.time()
-                try:
-                    r = self.session.post(
-                        self.base + "/help/new/",
-                        data=data,
-                        headers={"Referer": self.base + "/help/new/"},
-                        allow_redirects=False,
-                        timeout=60,
-                    )
-                    status, body = r.status_code, r.text
-                except requests.RequestException as exc:
-                    status, body = 0, str(exc)
-                elapsed = time.time() - started
-                said = ""
-                if status >= 500:
-                    if "求助尚未保存" in body:
-                        said = "503: not stored"
-                    elif "无法确认求助是否已经保存" in body:
-                        said = "503: outcome unknown"
-                    elif "看到求助编号" in body:
-                        said = "500: only a ticket number proves it"
-                    else:
-                        said = "other"
-                self.record("submit", started, elapsed, status, attempt=attempt, said=said)
-                if status == 302:
-                    token = requests.utils.unquote(r.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
-                    self.latest = token.split(":", 1)[0]
-                    with self.lock:
-                        self.results["acknowledged"].append({"title": title, "ticket": self.latest})
-                    break
-                time.sleep(0.5)
-            else:
-                with self.lock:
-                    self.results["given_up"].append(title)
-
-
-class Lookups(threading.Thread):
-    def __init__(self, citizen: Citizen, stop: threading.Event):
-        super().__init__(daemon=True)
-        self.citizen, self.stop = citizen, stop
-        self.session = requests.Session()
-
-    def run(self) -> None:
-        c = self.citizen
-        csrf = None
-        while not self.stop.is_set():
-            time.sleep(2)
-            number = c.latest
-            if number is None:
-                continue
-            started = time.time()
-            try:
-                if csrf is None:
-                    r = self.session.get(c.base + "/help/track/", timeout=30)
-                    csrf = self.session.cookies.get("csrftoken")
-                    started = time.time()
-                r = self.session.post(
-                    c.base + "/help/track/",
-                    data={"csrfmiddlewaretoken": csrf, "ticket_number": number, "phone": c.phone},
-                    headers={"Referer": c.base + "/help/track/"},
-                    timeout=60,
-                )
-                ok = r.status_code == 200 and number in r.text
-                c.record(
-                    "lookup",
-                    started,
-                    time.time() - started,
-                    r.status_code,
-                    ok=ok,
-                    page=r.text[:0] if ok else r.text[-3000:],
-                )
-            except requests.RequestException:
-                c.record("lookup", started, time.time() - started, 0, ok=False)
-
-
-def db_cutter(stop: threading.Event, until: float, counter: list) -> None:
-    with pg_admin() as admin:
-        while not stop.is_set() and time.time() < until:
-            cur = admin.execute(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-                [DB_NAME],
-            )
-            counter[0] += cur.fetchone()[0]
-            time.sleep(0.5)
+from bench.fault_parts import (
+    BIN,
+    DB_NAME,
+    ROOT,
+    Citizen,
+    Flagged,
+    Lookups,
+    Redis,
+    celery_command,
+    db_cutter,
+    free_port,
+    percentile,
+    pg_admin,
+    spawn,
+    stamp,
+    sweep_held,
+    teardown,
+)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--scenario", choices=["none", "frozen", "stopped", "dbcut", "workerkill"], default="frozen")
+    parser.add_argument(
+        "--scenario", choices=["none", "frozen", "stopped", "dbcut", "workerkill", "ackfreeze"], default="frozen"
+    )
     parser.add_argument("--submissions", type=int, default=150)
     parser.add_argument("--citizens", type=int, default=8)
     parser.add_argument("--fault-start", type=float, default=4.0)
     parser.add_argument("--fault-seconds", type=float, default=None)
     parser.add_argument("--sweep-seconds", type=int, default=5)
     parser.add_argument("--think", type=float, default=1.5, help="seconds a citizen takes to fill the form in")
+    parser.add_argument(
+        "--qos",
+        choices=["fix", "upstream"],
+        default="fix",
+        help="upstream: the worker runs kombu's own Redis QoS (without helpdesk.celery.RedisQoS), to show the stall",
+    )
+    parser.add_argument(
+        "--catch-up",
+        choices=["on", "off"],
+        default="on",
+        help="off: the worker and beat publish no sweep on (re)connect (helpdesk.celery.clock_catch_up), as before",
+    )
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     fault_seconds = (
-        args.fault_seconds or {"frozen": 30, "stopped": 60, "dbcut": 60, "workerkill": 40, "none": 0}[args.scenario]
+        args.fault_seconds
+        or {"frozen": 30, "stopped": 60, "dbcut": 60, "workerkill": 40, "ackfreeze": 30, "none": 0}[args.scenario]
     )
 
     work = ROOT / "var" / f"bench-faults-{args.scenario}"
@@ -279,34 +134,28 @@ def main() -> int:
     subprocess.run(
         [str(BIN / "python"), "manage.py", "seed_demo"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
     )
-    procs = {}
-    web_log = open(work / "web.log", "w")  # noqa: SIM115
-    procs["web"] = subprocess.Popen(
+    procs: dict[str, subprocess.Popen] = {}
+    atexit.register(teardown, procs, redis)  # also when the run fails half-way
+    procs["web"] = spawn(
         [str(BIN / "gunicorn"), "-c", "helpdesk/gunicorn_conf.py", "helpdesk.wsgi", "--workers", "2"]
         + ["--bind", f"127.0.0.1:{port}", "--timeout", "60"],
-        cwd=ROOT,
+        log=work / "web.log",
         env=env,
-        stdout=web_log,
-        stderr=subprocess.STDOUT,
     )
-    worker_log = open(work / "worker.log", "w")  # noqa: SIM115
 
     def start_worker() -> subprocess.Popen:
-        return subprocess.Popen(
-            [str(BIN / "celery"), "-A", "helpdesk", "worker", "--concurrency", "1", "--loglevel", "INFO"]
-            + ["-n", "bench@%h"],
-            cwd=ROOT,
+        return spawn(
+            celery_command(qos=args.qos, catch_up=args.catch_up == "on")
+            + ["-A", "helpdesk", "worker", "--concurrency", "1", "--loglevel", "INFO", "-n", "bench@%h"],
+            log=work / "worker.log",
             env=env,
-            stdout=worker_log,
-            stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: SIGKILL takes the pool process too
         )
 
     procs["worker"] = start_worker()
-    beat_log = open(work / "beat.log", "w")  # noqa: SIM115
-    procs["beat"] = subprocess.Popen(
-        [
-            str(BIN / "celery"),
+    procs["beat"] = spawn(
+        celery_command(catch_up=args.catch_up == "on")
+        + [
             "-A",
             "helpdesk",
             "beat",
@@ -315,10 +164,8 @@ def main() -> int:
             "--schedule",
             str(work / "beat-schedule"),
         ],
-        cwd=ROOT,
+        log=work / "beat.log",
         env=env,
-        stdout=beat_log,
-        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
@@ -352,6 +199,20 @@ def main() -> int:
         redis.signal(signal.SIGSTOP)
         time.sleep(fault_seconds)
         redis.signal(signal.SIGCONT)
+    elif args.scenario == "ackfreeze":
+        # A sweep (acks_late) in flight when Redis freezes; it finishes, and acks, during the freeze.
+        held = sweep_held(until=time.time() + 60)
+        if held is None:
+            raise RuntimeError("no sweep blocked on the held request within 60 s")
+        holder, held_request = held
+        fault_from = time.time()
+        redis.signal(signal.SIGSTOP)
+        time.sleep(1)
+        holder.rollback()  # the sweep goes on: it flags, fails to publish and to ack, against the frozen Redis
+        holder.close()
+        time.sleep(max(0.0, fault_seconds - 1))
+        redis.signal(signal.SIGCONT)
+        fault_to = time.time()
     elif args.scenario == "stopped":
         redis.stop()
         time.sleep(fault_seconds)
@@ -366,6 +227,8 @@ def main() -> int:
             cuts[0] += 1
             procs["worker"] = start_worker()
     back_at = time.time()
+    flagged = Flagged(back_at, until=back_at + 6 * args.sweep_seconds + 60)
+    flagged.start()
     for c in citizens:
         c.join()
     stop.set()
@@ -374,20 +237,10 @@ def main() -> int:
     finished = time.time()
     web_lines = (work / "web.log").read_text().splitlines()[web_lines_before:]
 
-    # Breaches due before Redis came back, flagged once within how long.
-    flagged_after = None
+    # Breaches due before Redis came back, flagged once within how long (polled from the return on).
+    flagged.join()
+    flagged_after = flagged.flagged_after
     with pg_admin(DB_NAME) as db:
-        deadline = time.time() + 6 * args.sweep_seconds + 30
-        while time.time() < deadline:
-            (pending,) = db.execute(
-                "SELECT count(*) FROM requests_app_deadline WHERE due_at <= to_timestamp(%s) AND met_at IS NULL "
-                "AND waived_at IS NULL AND breached_at IS NULL",
-                [back_at],
-            ).fetchone()
-            if pending == 0:
-                flagged_after = time.time() - back_at
-                break
-            time.sleep(0.5)
         # Every notification sent: what the sweeps published goes at once, what could not be
         # published (the broker away, a killed worker) waits for the flush (every minute).
         drained_after = None
@@ -424,14 +277,7 @@ def main() -> int:
             "SELECT count(*) FROM requests_app_deadline WHERE due_at BETWEEN to_timestamp(%s) AND to_timestamp(%s)",
             [fault_from, fault_to],
         ).fetchone()
-    for p in procs.values():
-        p.send_signal(signal.SIGTERM)
-    for p in procs.values():
-        try:
-            p.wait(15)
-        except subprocess.TimeoutExpired:
-            p.kill()
-    redis.stop()
+    teardown(procs, redis)
 
     acknowledged = {a["title"] for a in results["acknowledged"]}
     stored_titles = dict(stored)
@@ -480,7 +326,14 @@ def main() -> int:
         "breached": breached,
         "deadline_events": events,
         "deadline_events_distinct": distinct_events,
+        "qos": args.qos,
+        "catch_up": args.catch_up,
+        "fault_from": stamp(fault_from),
+        "redis_back_at": stamp(back_at),
         "flagged_all_within_s_of_return": None if flagged_after is None else round(flagged_after, 1),
+        # Until this the earlier bench did not start polling for the breaches (its figure's floor).
+        "citizens_done_s_after_return": round(finished - back_at, 1),
+        "first_sweep_completed_s_after_return": None if flagged.swept_after is None else round(flagged.swept_after, 1),
         "notifications": notifications,
         "notifications_all_sent_within_s_of_return": None if drained_after is None else round(drained_after, 1),
         "breach_notification_rows_per_breach": per_breach,

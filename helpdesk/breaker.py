@@ -70,6 +70,8 @@ class Breaker:
         self.summary_seconds = summary_seconds
         self.clock = clock
         self._lock = threading.Lock()
+        # Called (outside the lock, errors swallowed) each time Redis is back after an outage.
+        self.on_back: list[Callable[[], object]] = []
         self.reset()
 
     def reset(self) -> None:
@@ -116,6 +118,11 @@ class Breaker:
             skipped,
             failed,
         )
+        for callback in list(self.on_back):
+            try:
+                callback()
+            except Exception as exc:
+                logger.debug("after Redis came back (%s): %s", self.name, exc)
 
     def failure(self, error: BaseException | str) -> None:
         with self._lock:

@@ -1,15 +1,18 @@
 """The Celery application. Every periodic schedule is declared here, in one place."""
 
 import functools
+import logging
 import os
 
 from celery import Celery
-from celery.signals import after_task_publish
+from celery.signals import after_task_publish, beat_embedded_init, beat_init
 from celery.worker.consumer import Consumer as CeleryConsumer
 from kombu.transport import redis as kombu_redis
 from kombu.transport import virtual
 
 from .breaker import breaker
+
+logger = logging.getLogger(__name__)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
@@ -18,8 +21,31 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 RECONNECT_INTERVAL_MAX = 2.0
 
 
+DEADLINE_SWEEP_TASK = "dispatch.tasks.deadlines_sweep_task"
+
+
+def clock_catch_up(*, why: str) -> bool:
+    """Publish one deadline sweep now, instead of waiting for beat's next tick. Never raises.
+
+    Called when a worker has (re)connected to the broker and when beat's broker
+    is back after an outage: every breach that fell due meanwhile is flagged at
+    once. An extra sweep is harmless (claims with skip_locked, conditional
+    updates), and it expires after one interval like beat's own.
+    """
+    from django.conf import settings
+
+    try:
+        app.send_task(DEADLINE_SWEEP_TASK, expires=float(settings.DEADLINE_SWEEP_SECONDS))
+    except Exception as exc:  # the broker went away again: beat's next tick sweeps
+        logger.debug("catch-up sweep not published (%s): %s", why, exc)
+        return False
+    logger.info("Deadline sweep published at once: %s", why)
+    return True
+
+
 class Consumer(CeleryConsumer):
-    """Celery's consumer, retrying the broker connection every 1-2 s instead of backing off to 30 s."""
+    """Celery's consumer, retrying the broker connection every 1-2 s instead of backing off to 30 s,
+    and sweeping the deadlines as soon as it is connected (at start and after every outage)."""
 
     def ensure_connected(self, conn):
         ensure = conn.ensure_connection
@@ -27,9 +53,18 @@ class Consumer(CeleryConsumer):
             ensure, interval_start=1, interval_step=1, interval_max=RECONNECT_INTERVAL_MAX
         )
         try:
-            return super().ensure_connected(conn)
+            connected = super().ensure_connected(conn)
         finally:
             del conn.ensure_connection
+        breaker("broker").success()  # "Redis back (broker)", if it was away
+        return connected
+
+    def connect(self):
+        # The connection tasks are consumed on (the event dispatcher's goes through
+        # ensure_connected too): at start and after every outage.
+        conn = super().connect()
+        clock_catch_up(why="the worker connected to the broker")
+        return conn
 
 
 class RedisQoS(kombu_redis.QoS):
@@ -46,6 +81,13 @@ class RedisQoS(kombu_redis.QoS):
     def ack(self, delivery_tag):
         try:
             self._remove_from_indices(delivery_tag).execute()
+        except Exception as exc:
+            logger.warning(
+                "Ack not confirmed by Redis (%s): the worker's prefetch slot is freed anyway, "
+                "the task runs again after the visibility timeout",
+                type(exc).__name__,
+            )
+            raise
         finally:
             virtual.QoS.ack(self, delivery_tag)
 
@@ -72,6 +114,21 @@ def _broker_answered(**kwargs: object) -> None:
     # A publish went through: if the broker's breaker was open (beat's ticks
     # failing, say), it is back; writes "Redis back (broker)" once.
     breaker("broker").success()
+
+
+@beat_init.connect
+@beat_embedded_init.connect
+def _beat_catches_up(**kwargs: object) -> None:
+    # Beat's next tick after an outage may be a whole interval away (and the sweep it sent
+    # during the outage was lost): when its first publish goes through, sweep at once.
+    # (An embedded beat gets both signals: register once.)
+    callbacks = breaker("broker").on_back
+    if _beat_back not in callbacks:
+        callbacks.append(_beat_back)
+
+
+def _beat_back() -> None:
+    clock_catch_up(why="beat's broker is back")
 
 
 @app.on_after_finalize.connect

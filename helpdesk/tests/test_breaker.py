@@ -108,3 +108,31 @@ def test_beats_and_workers_reconnect_errors_become_the_brokers_lines(caplog):
     assert [r.getMessage() for r in caplog.records if r.name == "helpdesk.breaker"][-1].startswith(
         "Redis back (broker)"
     )
+
+
+def test_what_waits_for_redis_to_come_back_runs_once_per_outage_and_never_raises():
+    b = Breaker("broker", open_seconds=5, clock=Clock())
+    calls = []
+    b.on_back += [lambda: calls.append("sweep"), lambda: 1 / 0]
+    b.success()  # never away: nothing to catch up
+    b.failure("Connection refused")
+    b.failure("Connection refused")
+    b.success()  # back: the callbacks run, the failing one is swallowed
+    b.success()
+    assert calls == ["sweep"]
+
+
+def test_a_worker_that_connects_publishes_one_sweep_and_a_broker_still_away_is_no_error(monkeypatch, settings):
+    from helpdesk import celery
+
+    settings.DEADLINE_SWEEP_SECONDS = 7  # the sweep expires after one interval, as beat's do
+    sent = []
+    monkeypatch.setattr(celery.app, "send_task", lambda name, **options: sent.append((name, options)))
+    assert celery.clock_catch_up(why="test")
+    assert sent == [("dispatch.tasks.deadlines_sweep_task", {"expires": 7.0})]
+
+    def refused(name, **options):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(celery.app, "send_task", refused)
+    assert not celery.clock_catch_up(why="test")
