@@ -7,9 +7,8 @@ class BoardConfig(AppConfig):
     verbose_name = _("问政板")
 
     def ready(self) -> None:
+        from dispatch.joins import joins_source_register
         from dispatch.notifications import event_hook_register
-        from dispatch.problems import me_too_counter_register
-        from dispatch.surges.joins import surge_joins_register
 
         from . import personal_data  # noqa: F401 - registers the board's personal data
         from .selectors import me_too_by_problem, me_too_times
@@ -17,7 +16,6 @@ class BoardConfig(AppConfig):
 
         # On 办结, everyone who said 我也遇到 is told, through dispatch's outbox.
         event_hook_register(me_too_messages_for_event)
-        # 每月一题 shows the month's joins per district × channel × unit.
-        me_too_counter_register(me_too_by_problem)
-        # Each 我也遇到 counts like one more request in the surge rule (dispatch.surges.rule).
-        surge_joins_register(me_too_times)
+        # Each 我也遇到 counts like one more request in the surge rule (dispatch.surges.rule),
+        # and 每月一题 shows the month's joins per district × channel × unit.
+        joins_source_register(times=me_too_times, per_problem=me_too_by_problem)

@@ -43,11 +43,11 @@ def me_too_counts(*, request_ids: list[int]) -> dict[int, int]:
 
 
 def me_too_by_problem(
-    ranges: list[tuple[dt.datetime, dt.datetime]], unit_ids: list[int] | None
+    *, ranges: list[tuple[dt.datetime, dt.datetime]], unit_ids: list[int] | None
 ) -> dict[tuple[int, int, int | None], int]:
     """我也遇到 joins made in the [start, end) ranges per (channel, district, active lead unit) of their request.
 
-    For 每月一题 (dispatch.problems); one aggregate on me_too_created_idx.
+    For 每月一题 (through dispatch.joins); one aggregate on me_too_created_idx.
     """
     if not ranges:
         return {}
@@ -74,7 +74,7 @@ def me_too_times(
 ) -> dict[int, list[dt.datetime]]:
     """When each 我也遇到 on these requests was added, in `(since, until]`: the surge detector's joins.
 
-    Registered with `dispatch.surges.joins` by `BoardConfig.ready()`; times only, nothing personal.
+    Registered with `dispatch.joins` by `BoardConfig.ready()`; times only, nothing personal.
     """
     qs = MeToo.objects.filter(request_id__in=request_ids)
     if since is not None:

@@ -29,8 +29,9 @@ from django.utils.translation import gettext_lazy as _
 from requests_app.models import Category, District
 
 from . import access, rollups
+from .joins import joins_per_problem
 from .models import ProblemDayCell, Unit
-from .problems import FIELDS, Key, Problem, Ranges, me_too_count, problems_live
+from .problems import FIELDS, Key, Problem, Ranges, problems_live
 from .stats import Rate
 
 TREND_MONTHS = 3
@@ -176,7 +177,7 @@ def monthly_report(*, user: User | AnonymousUser, month: dt.date, now: dt.dateti
     if not scope.is_staff_role:
         unit_ids = []
     per_month = [problems_read(month=m, now=now, unit_ids=unit_ids) for m in months]
-    me_too = me_too_count(ranges=[month_bounds(month)], unit_ids=unit_ids) if unit_ids != [] else {}
+    me_too = joins_per_problem(ranges=[month_bounds(month)], unit_ids=unit_ids) if unit_ids != [] else {}
     this = per_month[-1]
 
     groups: dict[tuple[int, int], list[int]] = {}

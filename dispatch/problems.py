@@ -11,9 +11,8 @@ Definitions, for the requests *submitted* in a range (a cohort, as /stats/):
   (the definition of /stats/ and the dashboard);
 - unit: the active lead (主办) now; None when not handed over.
 
-我也遇到 joins live in the board app, which dispatch does not import: the board
-registers a counter (`me_too_counter_register`) that counts the joins made in a
-range per (channel, district, lead unit), one index-backed query.
+我也遇到 joins live in the board app, which dispatch does not import: they are
+read through `joins.joins_per_problem` (see dispatch/joins.py).
 
 `rollups.day_rebuild` stores `problems_live` of one day as `ProblemDayCell`
 rows; `monthly` reads fresh days from them and the rest from here.
@@ -22,21 +21,18 @@ rows; `monthly` reads fresh days from them and the rest from here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q
 
 from requests_app.models import Deadline, DeadlineQuerySet, HelpRequest
 
+from .joins import ProblemKey, Ranges
 from .models import AssignmentQuerySet, ProblemDayCell
 
 REPEAT_WINDOW = dt.timedelta(days=30)
 
-Key = tuple[int, int, int | None]  # category_id, district_id, lead unit id
-Ranges = list[tuple[dt.datetime, dt.datetime]]
-MeTooCounter = Callable[[Ranges, "list[int] | None"], "dict[Key, int]"]
-_me_too_counters: list[MeTooCounter] = []
+Key = ProblemKey  # category_id, district_id, lead unit id
 
 
 @dataclass
@@ -54,21 +50,6 @@ class Problem:
 
 
 FIELDS = ("received", "duplicates", "repeat_callers", "repeats", "resolve_kept", "resolve_missed")
-
-
-def me_too_counter_register(counter: MeTooCounter) -> None:
-    """Add a counter of 我也遇到 joins (the board's, from `BoardConfig.ready`)."""
-    if counter not in _me_too_counters:
-        _me_too_counters.append(counter)
-
-
-def me_too_count(*, ranges: Ranges, unit_ids: list[int] | None) -> dict[Key, int]:
-    """The joins made in the ranges, per key, from every registered counter."""
-    out: dict[Key, int] = {}
-    for counter in _me_too_counters:
-        for key, n in counter(ranges, unit_ids).items():
-            out[key] = out.get(key, 0) + n
-    return out
 
 
 def _in_ranges(field: str, ranges: Ranges) -> Q:

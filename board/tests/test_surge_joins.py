@@ -1,6 +1,6 @@
 """我也遇到 feeds the surge rule and the surge pages: each join counts like one more request.
 
-board registers `selectors.me_too_times` with `dispatch.surges.joins` in `BoardConfig.ready()`;
+board registers `selectors.me_too_times` with `dispatch.joins` in `BoardConfig.ready()`;
 dispatch never imports board.
 """
 
@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from board.models import MeToo
 from board.services import me_too_add
+from dispatch import joins
 from dispatch.models import Surge
-from dispatch.surges import joins
 from dispatch.surges.rule import predictive_tail
 from dispatch.surges.services import surges_detect
 from helpdesk.tests.pages import html_of

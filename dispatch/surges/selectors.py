@@ -9,7 +9,7 @@ from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subq
 from requests_app.models import HelpRequest
 
 from .. import access
-from .joins import join_counts
+from ..joins import join_counts
 from .models import Surge, SurgeMember
 
 DASHBOARD_LIMIT = 10

@@ -31,12 +31,12 @@ from requests_app.models import HelpRequest, State
 
 from .. import notifications
 from ..access import Actor
+from ..joins import joins_of
 from ..models import Notification
 from ..similar import CONTENT_HEAD
 from ..similar import THRESHOLD as SIMILARITY_THRESHOLD
 from ..textsim import Probe
 from ..workflow import TransitionError, transition_apply
-from .joins import joins_of
 from .models import Surge, SurgeMember
 from .rule import Group, Item, Rule, Verdict, cell_label, cell_of, cells_near, groups_of, past_alike
 

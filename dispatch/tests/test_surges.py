@@ -313,7 +313,7 @@ def test_the_rule_counts_joins_like_members_at_their_own_time():
 
 
 def test_joins_come_only_from_registered_sources(monkeypatch):
-    from dispatch.surges import joins
+    from dispatch import joins
 
     monkeypatch.setattr(joins, "_SOURCES", [])
     assert joins.joins_of(request_ids=[1, 2]) == {}  # no source, no query
@@ -323,8 +323,8 @@ def test_joins_come_only_from_registered_sources(monkeypatch):
         seen.update(ids=request_ids, since=since, until=until)
         return {1: [NOW, NOW - dt.timedelta(minutes=1)]}
 
-    joins.surge_joins_register(source)
-    joins.surge_joins_register(source)  # idempotent: ready() may run twice
+    joins.joins_source_register(times=source, per_problem=dict)
+    joins.joins_source_register(times=source, per_problem=dict)  # idempotent: ready() may run twice
     assert joins.joins_of(request_ids=[1, 2], since=NOW - dt.timedelta(hours=1)) == {
         1: [NOW - dt.timedelta(minutes=1), NOW]
     }
