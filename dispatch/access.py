@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Permission, User
-from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
 
 from requests_app.models import HelpRequest
 
@@ -176,27 +176,34 @@ def requests_visible(*, scope: Scope, queryset: QuerySet | None = None, ref: str
     """`queryset` narrowed to the requests `scope` may see.
 
     `ref` names the queryset's column holding the request id ("pk" for
-    requests, "request_id" for rows that belong to a request). A handler's
-    filter is an EXISTS on the partial (unit, request) index of active
+    requests, "request_id" for rows that belong to a request). On requests,
+    a handler's filter is the request's own lead unit column
+    (`HelpRequest.lead_unit_id`, kept by the workflow; req_lead_created_idx)
+    or one of the few active assisting hand-overs to their units (a hashed
+    set of ids), so the planner never probes the assignments row by row.
+    Elsewhere it is an EXISTS on the partial (unit, request) index of active
     assignments.
     """
     qs = HelpRequest.objects.all() if queryset is None else queryset
     if scope.sees_all or scope.intake:
         return qs
-    unit_ids = scope.handler_unit_ids
+    unit_ids = sorted(scope.handler_unit_ids)
     if not unit_ids:
         return qs.none()
-    return qs.filter(Exists(Assignment.objects.filter(request=OuterRef(ref), unit_id__in=sorted(unit_ids)).active()))
+    if ref == "pk" and qs.model is HelpRequest:
+        return qs.filter(requests_of_units_q(unit_ids=unit_ids))
+    return qs.filter(Exists(Assignment.objects.filter(request=OuterRef(ref), unit_id__in=unit_ids).active()))
+
+
+def requests_of_units_q(*, unit_ids: Iterable[int]) -> Q:
+    """Requests with an active hand-over (lead or assisting) to one of `unit_ids`, as a filter on requests."""
+    units = sorted(unit_ids)
+    assisting = Assignment.objects.filter(unit_id__in=units, role=Assignment.Role.ASSIST).active()
+    return Q(lead_unit_id__in=units) | Q(pk__in=assisting.values("request_id"))
 
 
 def requests_visible_to(*, user: Actor, queryset: QuerySet | None = None) -> QuerySet:
     return requests_visible(scope=scope_of(user), queryset=queryset)
-
-
-def _lead_of_mine(scope: Scope, ref: str = "pk") -> Exists:
-    return Exists(
-        Assignment.objects.filter(request=OuterRef(ref), unit_id__in=sorted(scope.handler_unit_ids)).active_lead()
-    )
 
 
 def contact_visible(*, scope: Scope, help_request: HelpRequest) -> bool:
@@ -227,7 +234,9 @@ def requests_with_contact_visible(
         return queryset.annotate(contact_visible=Value(True, output_field=BooleanField()))
     if not scope.handler_unit_ids:
         return queryset.annotate(contact_visible=Value(False, output_field=BooleanField()))
-    return queryset.annotate(contact_visible=_lead_of_mine(scope))
+    # The request's own lead unit column (HelpRequest.lead_unit_id), not a probe per row.
+    mine = ExpressionWrapper(Q(lead_unit_id__in=sorted(scope.handler_unit_ids)), output_field=BooleanField())
+    return queryset.annotate(contact_visible=mine)
 
 
 def may_take_intake(actor: Actor) -> bool:

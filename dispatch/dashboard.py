@@ -140,15 +140,16 @@ def _scorecard(*, user: User | AnonymousUser, now: dt.datetime, order: str, coun
             got.solved_on_time,
             got.satisfaction,
         )
-    # "A running promise past due" is the request's clock column (requests_app.clock); not period-bound.
+    # "A running promise past due" is the request's clock column (requests_app.clock), its active lead
+    # the request's lead unit column (dispatch.workflow.lead_unit): one pass over the partial
+    # req_lead_active_due_idx, never a join to the assignments. Not period-bound.
     for g in (
-        Assignment.objects.active_lead()
-        .filter(unit_id__in=list(rows), request__state__in=OPEN_STATES, request__next_due_at__lt=now)
-        .values("unit_id")
+        HelpRequest.objects.filter(lead_unit_id__in=list(rows), state__in=OPEN_STATES, next_due_at__lt=now)
+        .values("lead_unit_id")
         .annotate(n=Count("id"))
         .order_by()
     ):
-        rows[g["unit_id"]].late_now = g["n"]
+        rows[g["lead_unit_id"]].late_now = g["n"]
     return units_sort(rows=list(rows.values()), order=order)
 
 

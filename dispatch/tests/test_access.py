@@ -23,6 +23,7 @@ from django.utils import timezone
 from dispatch import access, roles, selectors
 from dispatch.models import Assignment, ContactAccess, ExtensionRequest, Notification, Unit, UnitMembership
 from dispatch.tests import factories
+from dispatch.workflow import request_lead_unit_refresh
 from requests_app.clock import request_clock_refresh
 from requests_app.models import Attachment, HelpRequest
 from requests_app.tests.factories import HelpRequestFactory
@@ -86,6 +87,7 @@ def world(settings, tmp_path):
         Assignment.objects.create(request=requests[key], unit=lead, role=Assignment.Role.LEAD)
         if assist:
             Assignment.objects.create(request=requests[key], unit=assist, role=Assignment.Role.ASSIST)
+    request_lead_unit_refresh(request_ids=[r.pk for r in requests.values()])
     users = {
         "dispatcher": factories.dispatcher(username="dispatcher"),
         "supervisor": factories.supervisor(username="supervisor"),
