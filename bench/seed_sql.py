@@ -164,6 +164,14 @@ JOIN (VALUES ('returned', 'lead', 1, interval '15 minutes'), ('lead', 'lead', 0,
                  ELSE h.id %% 10 = 1 AND h.state <> 'returned' END
 """
 
+# The request's denormalised active lead unit (HelpRequest.lead_unit_id), as the
+# workflow keeps it and requests_app migration 0016 backfills it.
+LEAD_UNITS_SQL = """
+UPDATE requests_app_helprequest AS h SET lead_unit_id = a.unit_id
+FROM dispatch_assignment a
+WHERE a.request_id = h.id AND a.is_active AND a.role = 'lead'
+"""
+
 # Ratings: every closed request (85 % 满意, 15 % 基本满意), an 不满意 for each reopened one.
 FEEDBACK_SQL = """
 INSERT INTO requests_app_feedback (request_id, round, rating, comment, channel, recorded_by_id, created_at)
