@@ -29,6 +29,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.auth import get_user_model
@@ -120,6 +121,11 @@ class Scope:
         """The units whose requests a handler works on (none without the handler role)."""
         return self.unit_ids if Role.HANDLER in self.roles else frozenset()
 
+    @cached_property
+    def handler_requests_q(self) -> Q:
+        """A handler's requests as a filter (`requests_of_units_q`), built once per scope (one small query)."""
+        return requests_of_units_q(unit_ids=self.handler_unit_ids)
+
     def has(self, role: Role) -> bool:
         return role in self.roles
 
@@ -191,15 +197,31 @@ def requests_visible(*, scope: Scope, queryset: QuerySet | None = None, ref: str
     if not unit_ids:
         return qs.none()
     if ref == "pk" and qs.model is HelpRequest:
-        return qs.filter(requests_of_units_q(unit_ids=unit_ids))
+        return qs.filter(scope.handler_requests_q)
     return qs.filter(Exists(Assignment.objects.filter(request=OuterRef(ref), unit_id__in=unit_ids).active()))
 
 
+# Up to this many assisted requests are listed in the filter as constants (see requests_of_units_q).
+ASSISTED_INLINE_MAX = 20_000
+
+
 def requests_of_units_q(*, unit_ids: Iterable[int]) -> Q:
-    """Requests with an active hand-over (lead or assisting) to one of `unit_ids`, as a filter on requests."""
+    """Requests with an active hand-over (lead or assisting) to one of `unit_ids`, as a filter on requests.
+
+    The lead side is the request's own column (`HelpRequest.lead_unit_id`). The
+    assisting side is read first from the partial assignment_assist_idx (index
+    only) and listed as constants: PostgreSQL then estimates the filter's share
+    of the table right (a subquery in an OR is guessed at half the table, which
+    turns the capped count into a sequential scan) and tests it per row with a
+    hash. Past ASSISTED_INLINE_MAX it stays a subquery.
+    """
     units = sorted(unit_ids)
+    lead = Q(lead_unit_id__in=units)
     assisting = Assignment.objects.filter(unit_id__in=units, role=Assignment.Role.ASSIST).active()
-    return Q(lead_unit_id__in=units) | Q(pk__in=assisting.values("request_id"))
+    ids = list(assisting.order_by().values_list("request_id", flat=True)[: ASSISTED_INLINE_MAX + 1])
+    if len(ids) > ASSISTED_INLINE_MAX:
+        return lead | Q(pk__in=assisting.values("request_id"))
+    return lead | Q(pk__in=sorted(set(ids))) if ids else lead
 
 
 def requests_visible_to(*, user: Actor, queryset: QuerySet | None = None) -> QuerySet:

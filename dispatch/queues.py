@@ -27,7 +27,7 @@ from requests_app.models import FINISHED_STATES, Deadline, Feedback, HelpRequest
 
 from . import access, selectors
 from .access import Role, Scope
-from .models import Assignment, ExtensionRequest
+from .models import ExtensionRequest
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

@@ -13,8 +13,8 @@ from types import SimpleNamespace
 import pytest
 
 from dispatch.models import Assignment
-from dispatch.workflow import request_lead_unit_refresh
 from dispatch.tests import factories
+from dispatch.workflow import request_lead_unit_refresh
 
 
 @pytest.fixture(autouse=True)

@@ -19,49 +19,71 @@ def lead_unit_backfill(apps, schema_editor):
         cursor.execute(BACKFILL_SQL)
 
 
-
-
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('requests_app', '0015_publication'),
+        ("requests_app", "0015_publication"),
         # The backfill reads the hand-overs (dispatch_assignment).
-        ('dispatch', '0016_surges'),
+        ("dispatch", "0016_surges"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='helprequest',
-            name='lead_unit_id',
-            field=models.IntegerField(blank=True, editable=False, null=True, verbose_name='主办单位编号'),
+            model_name="helprequest",
+            name="lead_unit_id",
+            field=models.IntegerField(blank=True, editable=False, null=True, verbose_name="主办单位编号"),
         ),
         migrations.RunPython(lead_unit_backfill, migrations.RunPython.noop, elidable=True),
         migrations.AddIndex(
-            model_name='helprequest',
-            index=models.Index(condition=models.Q(('state__in', ('accepted', 'handed_over', 'listed', 'reopened', 'resolved', 'returned', 'submitted'))), fields=['-created_at', '-id'], include=('next_due_at',), name='req_open_created_idx'),
+            model_name="helprequest",
+            index=models.Index(
+                condition=models.Q(
+                    (
+                        "state__in",
+                        ("accepted", "handed_over", "listed", "reopened", "resolved", "returned", "submitted"),
+                    )
+                ),
+                fields=["-created_at", "-id"],
+                include=("next_due_at",),
+                name="req_open_created_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='helprequest',
-            index=models.Index(condition=models.Q(('tag_nan', True)), fields=['-created_at', '-id'], name='req_nan_created_idx'),
+            model_name="helprequest",
+            index=models.Index(
+                condition=models.Q(("tag_nan", True)), fields=["-created_at", "-id"], name="req_nan_created_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='helprequest',
-            index=models.Index(condition=models.Q(('tag_chou', True)), fields=['-created_at', '-id'], name='req_chou_created_idx'),
+            model_name="helprequest",
+            index=models.Index(
+                condition=models.Q(("tag_chou", True)), fields=["-created_at", "-id"], name="req_chou_created_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='helprequest',
-            index=models.Index(condition=models.Q(('tag_pan', True)), fields=['-created_at', '-id'], name='req_pan_created_idx'),
+            model_name="helprequest",
+            index=models.Index(
+                condition=models.Q(("tag_pan", True)), fields=["-created_at", "-id"], name="req_pan_created_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='helprequest',
-            index=models.Index(fields=['request_type', '-created_at'], name='req_type_created_idx'),
+            model_name="helprequest",
+            index=models.Index(fields=["request_type", "-created_at"], name="req_type_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='helprequest',
-            index=models.Index(fields=['lead_unit_id', '-created_at'], name='req_lead_created_idx'),
+            model_name="helprequest",
+            index=models.Index(fields=["lead_unit_id", "-created_at"], name="req_lead_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='helprequest',
-            index=models.Index(condition=models.Q(('state__in', ('accepted', 'handed_over', 'listed', 'reopened', 'resolved', 'returned', 'submitted'))), fields=['lead_unit_id', 'next_due_at'], name='req_lead_active_due_idx'),
+            model_name="helprequest",
+            index=models.Index(
+                condition=models.Q(
+                    (
+                        "state__in",
+                        ("accepted", "handed_over", "listed", "reopened", "resolved", "returned", "submitted"),
+                    )
+                ),
+                fields=["lead_unit_id", "next_due_at"],
+                name="req_lead_active_due_idx",
+            ),
         ),
     ]
