@@ -18,6 +18,7 @@ from .core import LateRequest as LateRequest
 from .core import Notification as Notification
 from .core import Unit as Unit
 from .core import UnitMembership as UnitMembership
+from .rollups import SourceDayCell as SourceDayCell
 from .rollups import StatsCell as StatsCell
 from .rollups import StatsDay as StatsDay
 from .rollups import UnitDayCell as UnitDayCell
