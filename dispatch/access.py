@@ -196,7 +196,7 @@ def requests_visible(*, scope: Scope, queryset: QuerySet | None = None, ref: str
     unit_ids = sorted(scope.handler_unit_ids)
     if not unit_ids:
         return qs.none()
-    if ref == "pk" and qs.model is HelpRequest:
+    if ref == "pk" and issubclass(qs.model, HelpRequest):  # the request table (or a proxy of it)
         return qs.filter(scope.handler_requests_q)
     return qs.filter(Exists(Assignment.objects.filter(request=OuterRef(ref), unit_id__in=unit_ids).active()))
 
