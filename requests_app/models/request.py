@@ -204,6 +204,13 @@ class HelpRequest(models.Model):
             # A unit's requests as lead (a handler's list, the unit filter), newest first, and its
             # open ones by due time (the dashboard's "late now" per unit, read from the index).
             models.Index(fields=["lead_unit_id", "-created_at"], name="req_lead_created_idx"),
+            # A unit's requests follow its districts and channels, so walking the global
+            # district/channel sort index for one unit's rows reads most of the table first
+            # (0.9 s at 1 M); these serve a handler's district and channel sorts, each direction.
+            models.Index(fields=["lead_unit_id", "district", "-created_at"], name="req_lead_district_idx"),
+            models.Index(fields=["lead_unit_id", "-district", "-created_at"], name="req_lead_district_desc_idx"),
+            models.Index(fields=["lead_unit_id", "category", "-created_at"], name="req_lead_category_idx"),
+            models.Index(fields=["lead_unit_id", "-category", "-created_at"], name="req_lead_category_desc_idx"),
             models.Index(
                 fields=["lead_unit_id", "next_due_at"],
                 name="req_lead_active_due_idx",
