@@ -45,7 +45,7 @@ SORTS = {
     "district": "district_shown",
     "category": "category_shown",
     "urgent": "is_urgent",
-    "created": "created_at",
+    "created": "submitted",
 }
 
 
@@ -105,6 +105,7 @@ def pages(unit_id: int, req, columns: list[str]) -> list[tuple[str, str, str]]:
         "unit": f"unit={unit_id}",
         "category": "category__id__exact=1",
         "request type": "request_type__exact=complaint",
+        "source": "source__exact=phone",
         "urgent": "is_urgent__exact=1",
         "tag 难": "tag=nan",
         "district": "district__id__exact=1",

@@ -27,7 +27,7 @@ What it makes, like the portal's own rows:
   own times, breached_at and escalated_at when late, waived_at for
   invalid/duplicate ones; the request's denormalised clock columns from them;
 - hand-overs (dispatch assignments): an active lead for every request past
-  hand-over, a returned (inactive) one before it for returned and one in
+  hand-over (and the request's denormalised lead_unit_id from it), a returned (inactive) one before it for returned and one in
   twenty others, an assisting unit for one in ten;
 - the citizen's rating for every closed request (满意/基本满意/不满意, online or
   by phone) and an 不满意 one for each reopened request;
@@ -57,6 +57,7 @@ from bench.seed_sql import (  # noqa: E402 - after the path set-up
     DUPLICATES_SQL,
     EVENTS_SQL,
     FEEDBACK_SQL,
+    LEAD_UNITS_SQL,
     NOTIFICATIONS_SQL,
     REQUESTS_SQL,
 )
@@ -181,6 +182,7 @@ def main() -> int:
         ("deadlines", DEADLINES_SQL),
         ("clock columns", CLOCK_SQL),
         ("assignments", ASSIGNMENTS_SQL),
+        ("lead units", LEAD_UNITS_SQL),
         ("ratings", FEEDBACK_SQL),
         ("events", EVENTS_SQL),
         ("notifications", NOTIFICATIONS_SQL),

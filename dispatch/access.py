@@ -29,11 +29,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Permission, User
-from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
 
 from requests_app.models import HelpRequest
 
@@ -120,6 +121,11 @@ class Scope:
         """The units whose requests a handler works on (none without the handler role)."""
         return self.unit_ids if Role.HANDLER in self.roles else frozenset()
 
+    @cached_property
+    def handler_requests_q(self) -> Q:
+        """A handler's requests as a filter (`requests_of_units_q`), built once per scope (one small query)."""
+        return requests_of_units_q(unit_ids=self.handler_unit_ids)
+
     def has(self, role: Role) -> bool:
         return role in self.roles
 
@@ -176,27 +182,50 @@ def requests_visible(*, scope: Scope, queryset: QuerySet | None = None, ref: str
     """`queryset` narrowed to the requests `scope` may see.
 
     `ref` names the queryset's column holding the request id ("pk" for
-    requests, "request_id" for rows that belong to a request). A handler's
-    filter is an EXISTS on the partial (unit, request) index of active
+    requests, "request_id" for rows that belong to a request). On requests,
+    a handler's filter is the request's own lead unit column
+    (`HelpRequest.lead_unit_id`, kept by the workflow; req_lead_created_idx)
+    or one of the few active assisting hand-overs to their units (a hashed
+    set of ids), so the planner never probes the assignments row by row.
+    Elsewhere it is an EXISTS on the partial (unit, request) index of active
     assignments.
     """
     qs = HelpRequest.objects.all() if queryset is None else queryset
     if scope.sees_all or scope.intake:
         return qs
-    unit_ids = scope.handler_unit_ids
+    unit_ids = sorted(scope.handler_unit_ids)
     if not unit_ids:
         return qs.none()
-    return qs.filter(Exists(Assignment.objects.filter(request=OuterRef(ref), unit_id__in=sorted(unit_ids)).active()))
+    if ref == "pk" and issubclass(qs.model, HelpRequest):  # the request table (or a proxy of it)
+        return qs.filter(scope.handler_requests_q)
+    return qs.filter(Exists(Assignment.objects.filter(request=OuterRef(ref), unit_id__in=unit_ids).active()))
+
+
+# Up to this many assisted requests are listed in the filter as constants (see requests_of_units_q).
+ASSISTED_INLINE_MAX = 20_000
+
+
+def requests_of_units_q(*, unit_ids: Iterable[int]) -> Q:
+    """Requests with an active hand-over (lead or assisting) to one of `unit_ids`, as a filter on requests.
+
+    The lead side is the request's own column (`HelpRequest.lead_unit_id`). The
+    assisting side is read first from the partial assignment_assist_idx (index
+    only) and listed as constants: PostgreSQL then estimates the filter's share
+    of the table right (a subquery in an OR is guessed at half the table, which
+    turns the capped count into a sequential scan) and tests it per row with a
+    hash. Past ASSISTED_INLINE_MAX it stays a subquery.
+    """
+    units = sorted(unit_ids)
+    lead = Q(lead_unit_id__in=units)
+    assisting = Assignment.objects.filter(unit_id__in=units, role=Assignment.Role.ASSIST).active()
+    ids = list(assisting.order_by().values_list("request_id", flat=True)[: ASSISTED_INLINE_MAX + 1])
+    if len(ids) > ASSISTED_INLINE_MAX:
+        return lead | Q(pk__in=assisting.values("request_id"))
+    return lead | Q(pk__in=sorted(set(ids))) if ids else lead
 
 
 def requests_visible_to(*, user: Actor, queryset: QuerySet | None = None) -> QuerySet:
     return requests_visible(scope=scope_of(user), queryset=queryset)
-
-
-def _lead_of_mine(scope: Scope, ref: str = "pk") -> Exists:
-    return Exists(
-        Assignment.objects.filter(request=OuterRef(ref), unit_id__in=sorted(scope.handler_unit_ids)).active_lead()
-    )
 
 
 def contact_visible(*, scope: Scope, help_request: HelpRequest) -> bool:
@@ -227,7 +256,9 @@ def requests_with_contact_visible(
         return queryset.annotate(contact_visible=Value(True, output_field=BooleanField()))
     if not scope.handler_unit_ids:
         return queryset.annotate(contact_visible=Value(False, output_field=BooleanField()))
-    return queryset.annotate(contact_visible=_lead_of_mine(scope))
+    # The request's own lead unit column (HelpRequest.lead_unit_id), not a probe per row.
+    mine = ExpressionWrapper(Q(lead_unit_id__in=sorted(scope.handler_unit_ids)), output_field=BooleanField())
+    return queryset.annotate(contact_visible=mine)
 
 
 def may_take_intake(actor: Actor) -> bool:

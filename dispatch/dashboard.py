@@ -40,6 +40,7 @@ from requests_app.phones import name_mask, phone_mask
 
 from . import access, selectors
 from .models import Assignment, AssignmentQuerySet
+from .periods import Ranges, in_ranges
 from .stats import SATISFIED, Rate
 
 if TYPE_CHECKING:
@@ -75,22 +76,11 @@ COLUMNS = {
 RATE_COLUMNS = ("accepted_on_time", "solved_on_time", "satisfaction")
 
 
-Ranges = list[tuple[dt.datetime, dt.datetime]]
-
-
-def _in_ranges(field: str, ranges: Ranges) -> Q:
-    """`field` falls in one of the half-open [start, end) ranges (at least one)."""
-    q = Q()
-    for start, end in ranges:
-        q |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
-    return q
-
-
 def _lead_in_period(prefix: str, ranges: Ranges) -> FilteredRelation:
     return FilteredRelation(
         f"{prefix}assignments",
         condition=AssignmentQuerySet.active_lead_q(f"{prefix}assignments__")
-        & _in_ranges(f"{prefix}assignments__assigned_at", ranges),
+        & in_ranges(f"{prefix}assignments__assigned_at", ranges),
     )
 
 
@@ -140,15 +130,16 @@ def _scorecard(*, user: User | AnonymousUser, now: dt.datetime, order: str, coun
             got.solved_on_time,
             got.satisfaction,
         )
-    # "A running promise past due" is the request's clock column (requests_app.clock); not period-bound.
+    # "A running promise past due" is the request's clock column (requests_app.clock), its active lead
+    # the request's lead unit column (dispatch.workflow.lead_unit): one pass over the partial
+    # req_lead_active_due_idx, never a join to the assignments. Not period-bound.
     for g in (
-        Assignment.objects.active_lead()
-        .filter(unit_id__in=list(rows), request__state__in=OPEN_STATES, request__next_due_at__lt=now)
-        .values("unit_id")
+        HelpRequest.objects.filter(lead_unit_id__in=list(rows), state__in=OPEN_STATES, next_due_at__lt=now)
+        .values("lead_unit_id")
         .annotate(n=Count("id"))
         .order_by()
     ):
-        rows[g["unit_id"]].late_now = g["n"]
+        rows[g["lead_unit_id"]].late_now = g["n"]
     return units_sort(rows=list(rows.values()), order=order)
 
 
@@ -165,7 +156,7 @@ def scorecard_live(*, ranges: Ranges, now: dt.datetime, unit_ids: list[int] | No
     def row(unit_id: int) -> UnitRow:
         return out.setdefault(unit_id, UnitRow(unit_id=unit_id, name=""))
 
-    leads = Assignment.objects.filter(_in_ranges("assigned_at", ranges), role=Assignment.Role.LEAD)
+    leads = Assignment.objects.filter(in_ranges("assigned_at", ranges), role=Assignment.Role.LEAD)
     if unit_ids is not None:
         leads = leads.filter(unit_id__in=unit_ids)
     for g in (

@@ -30,8 +30,9 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from .periods import Ranges
+
 ProblemKey = tuple[int, int, int | None]  # category_id, district_id, lead unit id
-Ranges = list[tuple[dt.datetime, dt.datetime]]
 
 
 @dataclass(frozen=True)

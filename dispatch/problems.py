@@ -23,12 +23,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from requests_app.models import Deadline, DeadlineQuerySet, HelpRequest
 
-from .joins import ProblemKey, Ranges
-from .models import AssignmentQuerySet, ProblemDayCell
+from .joins import ProblemKey
+from .models import ProblemDayCell
+from .periods import Ranges, in_ranges
 
 REPEAT_WINDOW = dt.timedelta(days=30)
 
@@ -52,13 +53,6 @@ class Problem:
 FIELDS = ("received", "duplicates", "repeat_callers", "repeats", "resolve_kept", "resolve_missed")
 
 
-def _in_ranges(field: str, ranges: Ranges) -> Q:
-    q = Q()
-    for start, end in ranges:
-        q |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
-    return q
-
-
 def problems_live(*, ranges: Ranges, now: dt.datetime, unit_ids: list[int] | None = None) -> dict[Key, Problem]:
     """The figures of the requests submitted in the [start, end) ranges, as of `now`: two aggregates.
 
@@ -67,18 +61,17 @@ def problems_live(*, ranges: Ranges, now: dt.datetime, unit_ids: list[int] | Non
     if not ranges:
         return {}
     out: dict[Key, Problem] = {}
-    lead = FilteredRelation("assignments", condition=AssignmentQuerySet.active_lead_q("assignments__"))
     earlier = HelpRequest.objects.filter(
         phone_hash=OuterRef("phone_hash"),
         created_at__lt=OuterRef("created_at"),
         created_at__gte=OuterRef("created_at") - REPEAT_WINDOW,
     )
     repeat_caller = Q(Exists(earlier)) & ~Q(phone_hash="")
-    requests = HelpRequest.objects.filter(_in_ranges("created_at", ranges)).annotate(lead=lead)
+    requests = HelpRequest.objects.filter(in_ranges("created_at", ranges))
     if unit_ids is not None:
-        requests = requests.filter(lead__unit_id__in=unit_ids)
+        requests = requests.filter(lead_unit_id__in=unit_ids)
     for g in (
-        requests.values("category_id", "district_id", "lead__unit_id")
+        requests.values("category_id", "district_id", "lead_unit_id")
         .annotate(
             n=Count("id"),
             # Not named like the fields: "duplicates" is HelpRequest's reverse relation.
@@ -88,27 +81,23 @@ def problems_live(*, ranges: Ranges, now: dt.datetime, unit_ids: list[int] | Non
         )
         .order_by()
     ):
-        out[(g["category_id"], g["district_id"], g["lead__unit_id"])] = Problem(
+        out[(g["category_id"], g["district_id"], g["lead_unit_id"])] = Problem(
             received=g["n"],
             duplicates=g["n_duplicate"],
             repeat_callers=g["n_repeat_caller"],
             repeats=g["n_repeat"],
         )
-    deadlines = Deadline.objects.filter(_in_ranges("request__created_at", ranges), kind=Deadline.Kind.RESOLVE).annotate(
-        lead=FilteredRelation(
-            "request__assignments", condition=AssignmentQuerySet.active_lead_q("request__assignments__")
-        )
-    )
+    deadlines = Deadline.objects.filter(in_ranges("request__created_at", ranges), kind=Deadline.Kind.RESOLVE)
     if unit_ids is not None:
-        deadlines = deadlines.filter(lead__unit_id__in=unit_ids)
+        deadlines = deadlines.filter(request__lead_unit_id__in=unit_ids)
     for g in (
-        deadlines.values("request__category_id", "request__district_id", "lead__unit_id")
+        deadlines.values("request__category_id", "request__district_id", "request__lead_unit_id")
         .annotate(
             kept=Count("id", filter=DeadlineQuerySet.KEPT), missed=Count("id", filter=DeadlineQuerySet.missed_q(now))
         )
         .order_by()
     ):
-        key = (g["request__category_id"], g["request__district_id"], g["lead__unit_id"])
+        key = (g["request__category_id"], g["request__district_id"], g["request__lead_unit_id"])
         problem = out.setdefault(key, Problem())
         problem.resolve_kept, problem.resolve_missed = g["kept"], g["missed"]
     return out

@@ -27,7 +27,7 @@ from requests_app.models import FINISHED_STATES, Deadline, Feedback, HelpRequest
 
 from . import access, selectors
 from .access import Role, Scope
-from .models import Assignment, ExtensionRequest
+from .models import ExtensionRequest
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -41,8 +41,8 @@ def _led_by_me(qs: QuerySet[HelpRequest], scope: Scope) -> QuerySet[HelpRequest]
     """Requests whose active lead unit is one of a handler's units (not those they only assist)."""
     if scope.sees_all:
         return qs
-    lead = Assignment.objects.filter(request=OuterRef("pk"), unit_id__in=sorted(scope.handler_unit_ids)).active_lead()
-    return qs.filter(Exists(lead))
+    # The request's denormalised active lead unit (HelpRequest.lead_unit_id, dispatch.workflow.lead_unit).
+    return qs.filter(lead_unit_id__in=sorted(scope.handler_unit_ids))
 
 
 def _due_soon(qs: QuerySet[HelpRequest], scope: Scope, now: dt.datetime) -> QuerySet[HelpRequest]:

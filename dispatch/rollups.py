@@ -34,14 +34,14 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Min, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 
 from requests_app.models import Deadline, HelpRequest
 from requests_app.selectors import Totals, totals_aggregates
 
 from . import dashboard, problems
-from .models import Assignment, ProblemDayCell, StatsCell, StatsDay, UnitDayCell
+from .models import Assignment, ProblemDayCell, SourceDayCell, StatsCell, StatsDay, UnitDayCell
 from .stats import KINDS, DimKey, Rate, Row, cells_fold, cells_live
 
 DIM_OF = {"all": "", "category": "category_id", "district": "district_id", "unit": "lead__unit_id"}
@@ -96,6 +96,11 @@ def day_rebuild(*, day: dt.date, now: dt.datetime | None = None) -> None:
         ProblemDayCell.objects.filter(day=day).delete()
         ProblemDayCell.objects.bulk_create(
             problems.problem_cells(day, problems.problems_live(ranges=[(since, until)], now=now))
+        )
+        SourceDayCell.objects.filter(day=day).delete()
+        SourceDayCell.objects.bulk_create(
+            SourceDayCell(day=day, source=source, received=n)
+            for source, n in sources_live(ranges=[(since, until)]).items()
         )
         valid_until = _valid_until(since=since, until=until, now=now)
         StatsDay.objects.filter(day=day).update(built_at=now, valid_until=valid_until, dirty=False)
@@ -180,6 +185,39 @@ def scorecard_read(*, unit_ids: list[int], since: dt.datetime, now: dt.datetime)
     for unit_id, row in dashboard.scorecard_live(ranges=ranges, now=now, unit_ids=unit_ids).items():
         dashboard.scorecard_add(out.setdefault(unit_id, dashboard.UnitRow(unit_id=unit_id, name="")), row)
     return out
+
+
+def sources_live(*, ranges: list[tuple[dt.datetime, dt.datetime]]) -> dict[str, int]:
+    """Requests submitted in the [start, end) `ranges`, per source, from the rows (one aggregate)."""
+    if not ranges:
+        return {}
+    q = Q()
+    for start, end in ranges:
+        q |= Q(created_at__gte=start, created_at__lt=end)
+    rows = HelpRequest.objects.filter(q).values("source").annotate(n=Count("id")).order_by()
+    return {r["source"]: r["n"] for r in rows}
+
+
+def sources_read(*, since: dt.datetime, now: dt.datetime) -> dict[str, int]:
+    """`sources_live` over [since, now): fresh whole days from `SourceDayCell`, the rest live."""
+    out: dict[str, int] = defaultdict(int)
+    ranges = [(since, now)]
+    whole = _whole_days(since=since, now=now)
+    if whole is not None:
+        first, last, stale = whole
+        for source, n in (
+            SourceDayCell.objects.filter(day__gte=first, day__lte=last)
+            .exclude(day__in=stale)
+            .values("source")
+            .annotate(n=Sum("received"))
+            .order_by()
+            .values_list("source", "n")
+        ):
+            out[source] += n
+        ranges = _live_ranges(since=since, now=now, first=first, stale=stale)
+    for source, n in sources_live(ranges=ranges).items():
+        out[source] += n
+    return {source: n for source, n in out.items() if n}
 
 
 def _whole_days(*, since: dt.datetime, now: dt.datetime) -> tuple[dt.date, dt.date, list[dt.date]] | None:

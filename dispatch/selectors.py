@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from requests_app.models import NOT_FINISHED_STATES, HelpRequest
 
-from . import workflow
+from . import access, workflow
 from .models import Assignment, ExtensionRequest
 from .workflow import Action
 
@@ -59,4 +59,5 @@ def requests_with_tag(*, queryset: QuerySet[HelpRequest], tag: str) -> QuerySet[
 
 
 def requests_of_unit(*, queryset: QuerySet[HelpRequest], unit_id: int) -> QuerySet[HelpRequest]:
-    return queryset.filter(Exists(Assignment.objects.filter(request=OuterRef("pk"), is_active=True, unit_id=unit_id)))
+    """Requests with an active hand-over (lead or assisting) to the unit: its lead column or its few assists."""
+    return queryset.filter(access.requests_of_units_q(unit_ids=[unit_id]))

@@ -31,14 +31,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, FilteredRelation, Q
+from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from requests_app.models import RESOLVED_STATES, Category, Deadline, DeadlineQuerySet, District, Feedback, HelpRequest
 from requests_app.selectors import Totals, totals_aggregates
 
-from .models import AssignmentQuerySet, Unit
+from .models import Unit
 
 PERIODS = (7, 30, 365)
 DEFAULT_PERIOD = 30
@@ -126,19 +126,15 @@ def _missed(now: dt.datetime) -> Q:
     return DeadlineQuerySet.missed_q(now)
 
 
-def _lead() -> FilteredRelation:
-    return FilteredRelation("assignments", condition=AssignmentQuerySet.active_lead_q("assignments__"))
-
-
 def _request_groups(*, since: dt.datetime, until: dt.datetime) -> list[dict]:
     """One GROUP BY (channel, district, lead unit) over the period's requests.
 
-    The lead is a LEFT JOIN on the one-active-lead unique index: no row is multiplied.
+    The lead unit is the request's own column (`HelpRequest.lead_unit_id`, kept by the
+    workflow from the active lead assignment): no join.
     """
     return list(
         HelpRequest.objects.filter(created_at__gte=since, created_at__lt=until)
-        .annotate(lead=_lead())
-        .values("category_id", "district_id", "lead__unit_id")
+        .values("category_id", "district_id", "lead_unit_id")
         .annotate(**totals_aggregates())
         .order_by()
     )
@@ -148,13 +144,7 @@ def _deadline_groups(*, since: dt.datetime, until: dt.datetime, now: dt.datetime
     """One GROUP BY (kind, channel, district, lead unit) over the period's deadlines: kept and missed."""
     return list(
         Deadline.objects.filter(request__created_at__gte=since, request__created_at__lt=until)
-        .annotate(
-            lead=FilteredRelation(
-                "request__assignments",
-                condition=AssignmentQuerySet.active_lead_q("request__assignments__"),
-            )
-        )
-        .values("kind", "request__category_id", "request__district_id", "lead__unit_id")
+        .values("kind", "request__category_id", "request__district_id", "request__lead_unit_id")
         .annotate(kept=Count("id", filter=KEPT), missed=Count("id", filter=_missed(now)))
         .order_by()
     )
@@ -163,13 +153,7 @@ def _deadline_groups(*, since: dt.datetime, until: dt.datetime, now: dt.datetime
 def _feedback_groups(*, since: dt.datetime, until: dt.datetime) -> list[dict]:
     return list(
         Feedback.objects.filter(request__created_at__gte=since, request__created_at__lt=until)
-        .annotate(
-            lead=FilteredRelation(
-                "request__assignments",
-                condition=AssignmentQuerySet.active_lead_q("request__assignments__"),
-            )
-        )
-        .values("request__category_id", "request__district_id", "lead__unit_id")
+        .values("request__category_id", "request__district_id", "request__lead_unit_id")
         .annotate(n=Count("id"), good=Count("id", filter=Q(rating__in=SATISFIED)))
         .order_by()
     )
@@ -233,14 +217,14 @@ def cells_live(*, since: dt.datetime, until: dt.datetime, now: dt.datetime) -> C
     """The finest grain, (channel, district, lead unit), of the requests submitted in [since, until), from rows."""
     cells: Cells = defaultdict(Row)
     for g in _request_groups(since=since, until=until):
-        cell = cells[(g["category_id"], g["district_id"], g["lead__unit_id"])]
+        cell = cells[(g["category_id"], g["district_id"], g["lead_unit_id"])]
         for name in ("received", "resolved", "reported", "open_now", "closed"):
             setattr(cell, name, g[name])
     for g in _deadline_groups(since=since, until=until, now=now):
-        cell = cells[(g["request__category_id"], g["request__district_id"], g["lead__unit_id"])]
+        cell = cells[(g["request__category_id"], g["request__district_id"], g["request__lead_unit_id"])]
         cell.on_time[g["kind"]] = Rate(g["kept"], g["kept"] + g["missed"])
     for g in _feedback_groups(since=since, until=until):
-        cell = cells[(g["request__category_id"], g["request__district_id"], g["lead__unit_id"])]
+        cell = cells[(g["request__category_id"], g["request__district_id"], g["request__lead_unit_id"])]
         cell.satisfaction = Rate(g["good"], g["n"])
     return cells
 

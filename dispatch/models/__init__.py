@@ -20,6 +20,7 @@ from .core import ReportExport as ReportExport
 from .core import Unit as Unit
 from .core import UnitMembership as UnitMembership
 from .rollups import ProblemDayCell as ProblemDayCell
+from .rollups import SourceDayCell as SourceDayCell
 from .rollups import StatsCell as StatsCell
 from .rollups import StatsDay as StatsDay
 from .rollups import UnitDayCell as UnitDayCell

@@ -170,6 +170,11 @@ class Assignment(models.Model):
         indexes = [
             # Scoping: a handler's changelist is "requests with an active assignment to my units".
             models.Index(fields=["unit", "request"], name="assignment_unit_req_idx", condition=Q(is_active=True)),
+            # A handler's assisting (协办) requests, read from the index alone: the lead side of the
+            # scope is the request's own lead_unit_id (dispatch.workflow.lead_unit).
+            models.Index(
+                fields=["unit", "request"], name="assignment_assist_idx", condition=Q(is_active=True, role="assist")
+            ),
             # Routing's history: each recent request's kept lead unit, read from the index alone.
             models.Index(
                 fields=["request"],

@@ -141,3 +141,23 @@ class ProblemDayCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.category_id}/{self.district_id}/{self.unit_id}"
+
+
+class SourceDayCell(models.Model):
+    """How many requests submitted on one local day came by one source (网页, 电话, 来访, 接口).
+
+    Built with the day's `StatsCell` rows under the same `StatsDay` (same
+    freshness); the dashboard's intake-by-source table sums these days.
+    """
+
+    day = models.DateField(_("日期"))
+    source = models.CharField(_("来源"), max_length=8)
+    received = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("来源日统计")
+        verbose_name_plural = pgettext_lazy("plural", "来源日统计")
+        constraints = [models.UniqueConstraint(fields=["day", "source"], name="source_day_cell_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.source}"

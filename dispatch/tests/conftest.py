@@ -14,6 +14,7 @@ import pytest
 
 from dispatch.models import Assignment
 from dispatch.tests import factories
+from dispatch.workflow import request_lead_unit_refresh
 
 
 @pytest.fixture(autouse=True)
@@ -76,4 +77,6 @@ def clock_staff(db):
 
 
 def hand_over(help_request, unit) -> Assignment:
-    return Assignment.objects.create(request=help_request, unit=unit, role=Assignment.Role.LEAD)
+    assignment = Assignment.objects.create(request=help_request, unit=unit, role=Assignment.Role.LEAD)
+    request_lead_unit_refresh(request_ids=[help_request.pk])
+    return assignment

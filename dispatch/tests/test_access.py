@@ -23,6 +23,7 @@ from django.utils import timezone
 from dispatch import access, roles, selectors
 from dispatch.models import Assignment, ContactAccess, ExtensionRequest, Notification, Unit, UnitMembership
 from dispatch.tests import factories
+from dispatch.workflow import request_lead_unit_refresh
 from requests_app.clock import request_clock_refresh
 from requests_app.models import Attachment, HelpRequest
 from requests_app.tests.factories import HelpRequestFactory
@@ -86,6 +87,7 @@ def world(settings, tmp_path):
         Assignment.objects.create(request=requests[key], unit=lead, role=Assignment.Role.LEAD)
         if assist:
             Assignment.objects.create(request=requests[key], unit=assist, role=Assignment.Role.ASSIST)
+    request_lead_unit_refresh(request_ids=[r.pk for r in requests.values()])
     users = {
         "dispatcher": factories.dispatcher(username="dispatcher"),
         "supervisor": factories.supervisor(username="supervisor"),
@@ -256,3 +258,20 @@ def test_inactive_users_and_principals_see_nothing(world):
     assert not access.requests_visible_to(user=user).exists()
     assert not access.requests_visible_to(user=access.CITIZEN).exists()
     assert HelpRequest.objects.exists()
+
+
+@pytest.mark.parametrize("inline_max", [access.ASSISTED_INLINE_MAX, 0])
+def test_a_handler_sees_the_requests_their_unit_leads_or_assists_listed_or_as_a_subquery(
+    world, inline_max, monkeypatch
+):
+    # The assisted side is a list of ids up to ASSISTED_INLINE_MAX, a subquery past it: the same rows.
+    monkeypatch.setattr(access, "ASSISTED_INLINE_MAX", inline_max)
+    requests, users, _ = world
+    by_pk = {req.pk: key for key, req in requests.items()}
+    for kind, expected in (("lead_handler", {"A"}), ("assisting_handler", {"A"}), ("other_handler", {"C"})):
+        user = get_user_model().objects.get(username=kind)  # a fresh user object: a fresh scope
+        seen = {by_pk[pk] for pk in access.requests_visible_to(user=user).values_list("pk", flat=True)}
+        assert seen == expected, kind
+    unit_b = UnitMembership.objects.get(user__username="assisting_handler").unit
+    unit_filtered = selectors.requests_of_unit(queryset=HelpRequest.objects.all(), unit_id=unit_b.pk)
+    assert {by_pk[pk] for pk in unit_filtered.values_list("pk", flat=True)} == {"A"}

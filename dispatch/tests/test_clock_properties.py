@@ -1,10 +1,11 @@
-"""Property: the request's clock columns always equal what its deadline rows say.
+"""Property: the request's denormalised columns always equal what its rows say.
 
 Random histories of workflow actions (every action of the table, by a user
 holding its role, most of them refused in the state they meet) and deadline
 sweeps at advancing times. After every step, for every request,
 `next_due_at/next_due_kind/missed_due_at/missed_kind` equal the ORM's reading
-of the rows (`requests_app.clock.clock_expected`).
+of the deadline rows (`requests_app.clock.clock_expected`), and `lead_unit_id`
+the unit of its active lead assignment (`dispatch.workflow.lead_unit_expected`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 from dispatch.access import CITIZEN, SYSTEM
 from dispatch.deadlines import deadlines_sweep
-from dispatch.workflow import TransitionError, transition_apply
+from dispatch.workflow import TransitionError, lead_unit_expected, transition_apply
 from requests_app.clock import clock_expected
 from requests_app.models import HelpRequest, Urgency
 from requests_app.tests.factories import HelpRequestFactory
@@ -33,6 +34,7 @@ ACTIONS = [
     "mark_invalid",
     "mark_duplicate",
     "hand_over",
+    "hand_over_b",
     "accept",
     "return",
     "add_note",
@@ -64,6 +66,7 @@ def _apply(name: str, req: HelpRequest, staff, now: dt.datetime, other: HelpRequ
         "mark_invalid": (d, "mark_invalid", {"reason": "测试信息"}),
         "mark_duplicate": (d, "mark_duplicate", {"duplicate_of": other.ticket_number}),
         "hand_over": (d, "hand_over", {"unit": staff.unit_a, "assist_units": [staff.unit_b]}),
+        "hand_over_b": (d, "hand_over", {"unit": staff.unit_b}),
         "accept": (h, "accept", {}),
         "return": (h, "return", {"reason": "不属于本单位职责"}),
         "add_note": (h, "add_note", {"note": "进展"}),
@@ -94,6 +97,12 @@ def _assert_clock_matches_rows(requests: list[HelpRequest]) -> None:
         assert stored[req.pk] == clock_expected(request_id=req.pk), req.ticket_number
 
 
+def _assert_lead_unit_matches_rows(requests: list[HelpRequest]) -> None:
+    stored = dict(HelpRequest.objects.filter(pk__in=[r.pk for r in requests]).values_list("pk", "lead_unit_id"))
+    for req in requests:
+        assert stored[req.pk] == lead_unit_expected(request_id=req.pk), req.ticket_number
+
+
 @pytest.mark.django_db
 @settings(
     max_examples=25,
@@ -101,7 +110,7 @@ def _assert_clock_matches_rows(requests: list[HelpRequest]) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(urgent=st.lists(st.booleans(), min_size=3, max_size=3), steps=st.lists(STEP, min_size=1, max_size=25))
-def test_clock_columns_equal_the_deadline_rows_after_every_action_and_sweep(staff, urgent, steps):
+def test_clock_and_lead_unit_columns_equal_the_rows_after_every_action_and_sweep(staff, urgent, steps):
     # Examples share the test's transaction: each checks only its own three requests.
     now = T0
     requests = [
@@ -109,6 +118,7 @@ def test_clock_columns_equal_the_deadline_rows_after_every_action_and_sweep(staf
         for i, flag in enumerate(urgent)
     ]
     _assert_clock_matches_rows(requests)
+    _assert_lead_unit_matches_rows(requests)
     for kind, index, arg in steps:
         if kind == "sweep":
             now = now + dt.timedelta(minutes=arg)
@@ -117,3 +127,4 @@ def test_clock_columns_equal_the_deadline_rows_after_every_action_and_sweep(staf
             now = now + dt.timedelta(minutes=1)
             _apply(arg, requests[index], staff, now, other=requests[(index + 1) % 3])
         _assert_clock_matches_rows(requests)
+        _assert_lead_unit_matches_rows(requests)

@@ -22,7 +22,7 @@ from dispatch.deadlines import deadlines_sweep
 from dispatch.models import StatsDay
 from dispatch.tests.factories import PATHS
 from dispatch.workflow import TransitionError, transition_apply
-from requests_app.models import Category, District, State, Urgency
+from requests_app.models import Category, District, Source, State, Urgency
 from requests_app.tests.factories import HelpRequestFactory
 
 NOW = dt.datetime(2026, 3, 15, 2, 30, tzinfo=dt.UTC)  # 10:30 in Zhengzhou
@@ -67,6 +67,8 @@ def _assert_equal(now: dt.datetime, *, rebuild: bool, users=()) -> None:
         rollups.days_refresh(first=(NOW - dt.timedelta(days=40)).date(), last=now.date(), now=now)
     for days in (7, 30):
         assert stats.figures_compute(days=days, now=now) == stats.figures_from_rows(days=days, now=now)
+        since = now - dt.timedelta(days=days)
+        assert rollups.sources_read(since=since, now=now) == rollups.sources_live(ranges=[(since, now)])
         # The dashboard's unit table, in each role's scope (a handler sees only their unit).
         for user in users:
             got = dashboard.units_scorecard(user=user, days=days, now=now)
@@ -98,6 +100,7 @@ def test_figures_from_rollups_equal_figures_from_rows(staff, requests, later):
             district=districts[dist % len(districts)],
             urgency=Urgency.URGENT if urgent else Urgency.NORMAL,
             phone=f"1390000000{i % 3}",  # three callers: 每月一题's repeat callers
+            source=Source.values[(cat + dist) % len(Source.values)],
         )
         _walk(req, target, step, rating, staff, units[i % 3], stop=NOW)
         made.append(req)

@@ -135,11 +135,14 @@ def do_hand_over(ctx: Context, params: dict[str, Any]) -> Outcome:
         row.assigned_by = ctx.staff_user
         row.assigned_at = ctx.now
     Assignment.objects.bulk_create(rows)
+    # The request's denormalised lead unit (HelpRequest.lead_unit_id), saved with the action.
+    req.lead_unit_id = lead.pk
     message = gettext("已交办至 %(unit)s") % {"unit": lead.name}
     if assists:
         message += gettext("（协办：%(units)s）") % {"units": "、".join(u.name for u in assists.values())}
     return Outcome(
         message=message,
+        fields={"lead_unit_id"},
         unit_name=lead.name,
         data={"lead": lead.pk, "assist": sorted(assists), "instructions": instructions},
     )
@@ -163,8 +166,9 @@ def do_return(ctx: Context, params: dict[str, Any]) -> Outcome:
     lead.is_active = False
     lead.save(update_fields=["returned_at", "return_reason", "is_active"])
     Assignment.objects.filter(request=ctx.help_request, is_active=True).update(is_active=False)
+    ctx.help_request.lead_unit_id = None
     return Outcome(message=gettext("%(unit)s 退单，退回平台重新交办") % {"unit": lead.unit.name}, note=reason,
-                   unit_name=lead.unit.name)  # fmt: skip
+                   fields={"lead_unit_id"}, unit_name=lead.unit.name)  # fmt: skip
 
 
 def actor_unit_name(ctx: Context) -> str:

@@ -143,6 +143,14 @@ class HelpRequest(models.Model):
     missed_due_at = models.DateTimeField(_("最早超时的截止时间"), null=True, blank=True, editable=False)
     missed_kind = models.CharField(_("最早超时的时限"), max_length=16, blank=True, default="", editable=False)
 
+    # --- The active lead unit, denormalised from the hand-overs (dispatch.workflow keeps it) ---
+    # The dispatch.Unit id of the request's active lead assignment (主办), None before the
+    # hand-over and after a return. A plain integer, not a foreign key: requests_app knows
+    # nothing of dispatch. Written only by the workflow's hand-over and return, in the
+    # transaction that changes the Assignment rows, so a handler's scope, the unit filter and
+    # the dashboard's "late now" per unit are index scans on this table.
+    lead_unit_id = models.IntegerField(_("主办单位编号"), null=True, blank=True, editable=False)
+
     class Meta:
         verbose_name = _("求助件")
         verbose_name_plural = pgettext_lazy("plural", "求助件")
@@ -180,6 +188,35 @@ class HelpRequest(models.Model):
             # The 督办 queue: requests with a flagged, still running promise, longest late first.
             models.Index(
                 fields=["missed_due_at", "id"], name="req_missed_due_idx", condition=Q(missed_due_at__isnull=False)
+            ),
+            # The late filter in the list's default order: the open requests, newest first (the
+            # late ones are all old: the page stops early instead of sorting every late row).
+            models.Index(
+                fields=["-created_at", "-id"],
+                include=["next_due_at"],
+                name="req_open_created_idx",
+                condition=Q(state__in=NOT_FINISHED_STATES),
+            ),
+            # 难/愁/盼 and the request type: a few per cent of the table each, so the capped
+            # count and the page are index scans instead of a walk of the whole table.
+            models.Index(fields=["-created_at", "-id"], name="req_nan_created_idx", condition=Q(tag_nan=True)),
+            models.Index(fields=["-created_at", "-id"], name="req_chou_created_idx", condition=Q(tag_chou=True)),
+            models.Index(fields=["-created_at", "-id"], name="req_pan_created_idx", condition=Q(tag_pan=True)),
+            models.Index(fields=["request_type", "-created_at"], name="req_type_created_idx"),
+            # A unit's requests as lead (a handler's list, the unit filter), newest first, and its
+            # open ones by due time (the dashboard's "late now" per unit, read from the index).
+            models.Index(fields=["lead_unit_id", "-created_at"], name="req_lead_created_idx"),
+            # A unit's requests follow its districts and channels, so walking the global
+            # district/channel sort index for one unit's rows reads most of the table first
+            # (0.9 s at 1 M); these serve a handler's district and channel sorts, each direction.
+            models.Index(fields=["lead_unit_id", "district", "-created_at"], name="req_lead_district_idx"),
+            models.Index(fields=["lead_unit_id", "-district", "-created_at"], name="req_lead_district_desc_idx"),
+            models.Index(fields=["lead_unit_id", "category", "-created_at"], name="req_lead_category_idx"),
+            models.Index(fields=["lead_unit_id", "-category", "-created_at"], name="req_lead_category_desc_idx"),
+            models.Index(
+                fields=["lead_unit_id", "next_due_at"],
+                name="req_lead_active_due_idx",
+                condition=Q(state__in=NOT_FINISHED_STATES),
             ),
         ]
         constraints = [

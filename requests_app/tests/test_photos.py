@@ -8,6 +8,7 @@ from PIL import Image
 
 from dispatch.models import Assignment, Unit
 from dispatch.tests import factories
+from dispatch.workflow import request_lead_unit_refresh
 from requests_app.models import Attachment, HelpRequest
 from requests_app.tests.test_forms import valid_data
 
@@ -86,6 +87,7 @@ def test_photos_are_served_only_to_staff_who_may_see_the_request(client):
     jinshui = Unit.objects.get(name="金水区人民政府")
     erqi = Unit.objects.get(name="二七区人民政府")
     Assignment.objects.create(request=attachment.request, unit=jinshui, role=Assignment.Role.LEAD)
+    request_lead_unit_refresh(request_ids=[attachment.request_id])
     url = f"/staff/attachments/{attachment.pk}/"
 
     assert client.get(url).status_code == 302  # anonymous: to the staff login
