@@ -31,7 +31,8 @@ from requests_app.models import Category, District
 from . import access, rollups
 from .joins import joins_per_problem
 from .models import ProblemDayCell, Unit
-from .problems import FIELDS, Key, Problem, Ranges, problems_live
+from .periods import Ranges, ranges_merged
+from .problems import FIELDS, Key, Problem, problems_live
 from .stats import Rate
 
 TREND_MONTHS = 3
@@ -77,16 +78,6 @@ def month_parse(value: str | None, *, now: dt.datetime) -> dt.date:
 # --- Reads -------------------------------------------------------------------------------
 
 
-def _merged(ranges: Ranges) -> Ranges:
-    merged: list[list[dt.datetime]] = []
-    for start, end in ranges:
-        if merged and merged[-1][1] == start:
-            merged[-1][1] = end
-        elif start < end:
-            merged.append([start, end])
-    return [(start, end) for start, end in merged]
-
-
 def problems_read(*, month: dt.date, now: dt.datetime, unit_ids: list[int] | None) -> dict[Key, Problem]:
     """`problems_live` of the month's requests as of `now`: fresh days from the rollups, the rest live."""
     first, until = month, month_add(month, 1) - dt.timedelta(days=1)
@@ -109,7 +100,7 @@ def problems_read(*, month: dt.date, now: dt.datetime, unit_ids: list[int] | Non
                 out[(g["category_id"], g["district_id"], g["unit_id"])] = Problem(**{n: g[n] for n in FIELDS})
     if first <= today <= until:
         ranges.append((rollups.day_bounds(today)[0], now))
-    for key, problem in problems_live(ranges=_merged(ranges), now=now, unit_ids=unit_ids).items():
+    for key, problem in problems_live(ranges=ranges_merged(ranges), now=now, unit_ids=unit_ids).items():
         out.setdefault(key, Problem()).add(problem)
     return out
 

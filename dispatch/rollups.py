@@ -42,6 +42,7 @@ from requests_app.selectors import Totals, totals_aggregates
 
 from . import dashboard, problems
 from .models import Assignment, ProblemDayCell, SourceDayCell, StatsCell, StatsDay, UnitDayCell
+from .periods import ranges_merged
 from .stats import KINDS, DimKey, Rate, Row, cells_fold, cells_live
 
 DIM_OF = {"all": "", "category": "category_id", "district": "district_id", "unit": "lead__unit_id"}
@@ -239,13 +240,7 @@ def _live_ranges(
     """What the rollups do not hold: the partial first day, stale days and today, adjacent ones merged."""
     ranges = [(since, day_bounds(first)[0]), *(day_bounds(day) for day in stale)]
     ranges.append((day_bounds(timezone.localdate(now))[0], now))
-    merged: list[list[dt.datetime]] = []
-    for start, end in ranges:
-        if merged and merged[-1][1] == start:
-            merged[-1][1] = end
-        elif start < end:
-            merged.append([start, end])
-    return [(start, end) for start, end in merged]
+    return ranges_merged(ranges)
 
 
 def _cell(day: dt.date, dim_key: DimKey, row: Row) -> StatsCell:

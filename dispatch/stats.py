@@ -39,6 +39,7 @@ from requests_app.models import RESOLVED_STATES, Category, Deadline, DeadlineQue
 from requests_app.selectors import Totals, totals_aggregates
 
 from .models import Unit
+from .periods import ranges_merged
 
 PERIODS = (7, 30, 365)
 DEFAULT_PERIOD = 30
@@ -311,13 +312,7 @@ def figures_compute(*, days: int, now: dt.datetime | None = None) -> Figures:
     ranges = [(since, rollups.day_bounds(first_full)[0])]
     ranges += [rollups.day_bounds(day) for day in stale]
     ranges.append((rollups.day_bounds(today)[0], now))
-    merged: list[list[dt.datetime]] = []
-    for start, end in ranges:
-        if merged and merged[-1][1] == start:
-            merged[-1][1] = end
-        elif start < end:
-            merged.append([start, end])
-    for start, end in merged:
+    for start, end in ranges_merged(ranges):
         _fold_into(folded, cells_fold(cells_live(since=start, until=end, now=now)))
         by_day.update(_trend_counts(since=start, until=end))
     all_time = rollups.totals_all_time(now=now)
