@@ -30,6 +30,7 @@ from .request import (
     State,
     TicketCounter,
     Urgency,
+    running_due_expression,
 )
 from .timeline import Event, Feedback
 
@@ -44,6 +45,7 @@ __all__ = [
     "Event",
     "FINISHED_STATES",
     "NOT_FINISHED_STATES",
+    "running_due_expression",
     "Feedback",
     "HelpRequest",
     "OPEN_STATES",

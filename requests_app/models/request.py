@@ -51,6 +51,19 @@ FINISHED_STATES = frozenset({State.CLOSED, State.INVALID, State.DUPLICATE})
 # The rest, listed (sorted, for stable migrations): a query written as `state IN (...)` can use
 # the partial index below, one written as `NOT IN FINISHED` cannot.
 NOT_FINISHED_STATES = tuple(sorted(set(State.values) - FINISHED_STATES))
+
+
+def running_due_expression() -> models.Case:
+    """The earliest running promise of a request nobody has finished, else NULL: "late" is this < now.
+
+    One expression, so the planner estimates "late" from its own statistics (the
+    expression index req_late_due_idx): written as `next_due_at < now AND state IN
+    (...)`, the two dependent clauses were estimated at 1/40 of the late rows, and
+    the list sorted every late request instead of walking an index (0.2 s at 1 M).
+    """
+    return models.Case(models.When(state__in=NOT_FINISHED_STATES, then=models.F("next_due_at")))
+
+
 # "解决事项": resolved, whether closed out yet or not.
 RESOLVED_STATES = frozenset({State.RESOLVED, State.CLOSED})
 
@@ -184,6 +197,14 @@ class HelpRequest(models.Model):
                 fields=["next_due_at"],
                 name="req_active_due_idx",
                 condition=Q(state__in=NOT_FINISHED_STATES),
+            ),
+            # "Late now" as one expression (running_due_expression): its statistics give the
+            # planner the true number of late requests; the included columns let the capped
+            # count read the index alone.
+            models.Index(
+                running_due_expression(),
+                name="req_late_due_idx",
+                include=["state", "next_due_at", "id"],
             ),
             # The 督办 queue: requests with a flagged, still running promise, longest late first.
             models.Index(
