@@ -145,6 +145,23 @@ def test_the_page_shows_the_figures_without_personal_data(client, dataset, djang
         client.get(reverse("dispatch_public:stats"), {"days": "30"})
 
 
+def test_the_cached_page_follows_the_figures_when_they_are_computed_again(client, dataset):
+    """The rendered page is cached with the figures: new figures (beat's warm-up) show at once."""
+    url = reverse("dispatch_public:stats")
+    with time_machine.travel(NOW, tick=False):
+        before = client.get(url, {"days": "30"}).content.decode()
+        assert re.search(r'id="p-received">5<', before)
+        HelpRequestFactory()
+        again = client.get(url, {"days": "30"}).content.decode()  # figures still cached
+        assert re.search(r'id="p-received">5<', again)
+    with time_machine.travel(NOW + dt.timedelta(seconds=1), tick=False):
+        stats.figures_warm()
+        after = client.get(url, {"days": "30"}).content.decode()
+        english = client.get(url, {"days": "30"}, headers={"accept-language": "en"}).content.decode()
+    assert re.search(r'id="p-received">6<', after)
+    assert re.search(r'id="p-received">6<', english) and '<html lang="en"' in english
+
+
 def test_period_picker_falls_back_to_30_days(client):
     assert stats.period_days("365") == 365
     assert stats.period_days("12") == 30 and stats.period_days(None) == 30
