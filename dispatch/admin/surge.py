@@ -22,7 +22,7 @@ from helpdesk.admin_tools import ReadOnlyAdminMixin
 
 from .. import access
 from ..models import Surge
-from ..surges import selectors, services
+from ..surges import handling, selectors
 from ..workflow import TransitionError
 
 
@@ -149,7 +149,7 @@ class SurgeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             messages.error(request, gettext("请选择主件"))
             return self._back(surge)
         try:
-            result = services.surge_merge(surge_id=surge.pk, lead_id=lead_id, actor=request.user)
+            result = handling.surge_merge(surge_id=surge.pk, lead_id=lead_id, actor=request.user)
         except TransitionError as exc:
             messages.error(request, str(exc))
             return self._back(surge)
@@ -175,6 +175,6 @@ class SurgeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def _dismiss(self, request: HttpRequest, surge_id: int) -> HttpResponse:
         surge = self._surge_for(request, surge_id)
-        services.surge_dismiss(surge_id=surge.pk)
+        handling.surge_dismiss(surge_id=surge.pk)
         messages.success(request, gettext("已排除该聚集"))
         return self._back(surge)

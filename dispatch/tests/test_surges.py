@@ -11,8 +11,9 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from dispatch.models import Notification, Surge, SurgeMember
+from dispatch.surges.handling import surge_merge
 from dispatch.surges.rule import Rule, predictive_tail
-from dispatch.surges.services import surge_merge, surges_detect
+from dispatch.surges.services import surges_detect
 from dispatch.workflow import transition_apply
 from helpdesk.tests.pages import html_of
 from requests_app.models import Event, HelpRequest, State
