@@ -21,8 +21,8 @@ HelpRequest directly:
 
 Callers pass requests read through `selectors.public_requests_qs` (keyless) or
 `selectors.request_get_by_token` / `request_find_for_citizen` (the citizen's):
-the annotations those add are what makes a page three queries and an Open311
-list one. Views compute nothing public themselves.
+the columns and annotations those read are what makes a citizen's page three
+queries and an Open311 list one. Views compute nothing public themselves.
 
 Labels are translated when a projection is built: build one per response,
 never cache it across languages.
@@ -117,6 +117,17 @@ def _annotated(req: HelpRequest, name: str) -> Any:
 
 def summary_of(req: HelpRequest) -> PublicSummary:
     """The keyless projection of a request read through `selectors.public_requests_qs` (annotated)."""
+    return _summary(
+        req,
+        updated_at=_annotated(req, "public_updated_at"),
+        expected_at=_annotated(req, "expected_at"),
+        agency=_annotated(req, "agency") or "",
+    )
+
+
+def _summary(
+    req: HelpRequest, *, updated_at: dt.datetime, expected_at: dt.datetime | None, agency: str
+) -> PublicSummary:
     return PublicSummary(
         ticket_number=req.ticket_number,
         service_code=req.category.code,
@@ -128,9 +139,9 @@ def summary_of(req: HelpRequest) -> PublicSummary:
         # A board request's title is the one staff approved; any other passes the redactor.
         title=req.__dict__.get("board_title") or text_redact(req.title),
         submitted_at=req.created_at,
-        updated_at=_annotated(req, "public_updated_at"),
-        expected_at=None if req.state in FINISHED_STATES else _annotated(req, "expected_at"),
-        agency=_annotated(req, "agency") or "",
+        updated_at=updated_at,
+        expected_at=None if req.state in FINISHED_STATES else expected_at,
+        agency=agency,
         latitude=coordinate_public(req.latitude),
         longitude=coordinate_public(req.longitude),
     )
@@ -190,14 +201,19 @@ def board_entry_of(req: HelpRequest, *, me_too: int = 0) -> BoardEntry:
 def public_events(*, help_request: HelpRequest) -> list[Event]:
     """The request's public timeline, oldest first, as the citizen reads it."""
     return list(
-        Event.objects.filter(request=help_request, is_public=True)
+        Event.objects.filter(request_id=help_request.pk, is_public=True)
         .only("kind", "message", "note", "unit_name", "created_at", "to_state")
         .order_by("created_at", "id")
     )
 
 
 def deadlines_of(*, help_request: HelpRequest) -> list[Deadline]:
-    return list(help_request.deadlines.order_by("due_at", "id"))
+    """The request's four promises (three if not urgent), as the progress page lists them."""
+    return list(
+        Deadline.objects.filter(request_id=help_request.pk)
+        .only("kind", "due_at", "met_at", "breached_at", "waived_at")
+        .order_by("due_at", "id")
+    )
 
 
 @dataclass(frozen=True)
@@ -277,7 +293,10 @@ def _deadline_lines(help_request: HelpRequest) -> tuple[DeadlineLine, ...]:
 
 def citizen_view_of(*, help_request: HelpRequest) -> CitizenView:
     """The citizen's view of their own request, read by `selectors.request_get_by_token` or
-    `request_find_for_citizen` (annotated with the main request and the current rating). Two queries."""
+    `request_find_for_citizen`. Three queries: the row (joined with its rating and main
+    request), its timeline, its deadlines."""
+    events = public_events(help_request=help_request)
+    handed_over = [e for e in events if e.to_state == State.HANDED_OVER]
     rating = _annotated(help_request, "current_rating") if help_request.resolved_at else None
     main = None
     main_number = _annotated(help_request, "main_number")
@@ -286,7 +305,13 @@ def citizen_view_of(*, help_request: HelpRequest) -> CitizenView:
             ticket_number=main_number, state_label=state_label(_annotated(help_request, "main_state"))
         )
     return CitizenView(
-        summary=summary_of(help_request),
+        # As `selectors.public_requests_qs` annotates them: the latest public event, else the row's own time.
+        summary=_summary(
+            help_request,
+            updated_at=events[-1].created_at if events else help_request.updated_at,
+            expected_at=help_request.next_due_at,
+            agency=handed_over[-1].unit_name if handed_over else "",
+        ),
         token=track_token_for(ticket_number=help_request.ticket_number),
         masked_name=name_mask(help_request.name),
         masked_phone=phone_mask(help_request.phone),
@@ -295,7 +320,7 @@ def citizen_view_of(*, help_request: HelpRequest) -> CitizenView:
             TimelineLine(
                 kind=e.kind, at=local_minute(e.created_at), unit_name=e.unit_name, message=e.message, note=e.note
             )
-            for e in public_events(help_request=help_request)
+            for e in events
         ),
         deadlines=_deadline_lines(help_request),
         rating_label=str(Feedback.Rating(rating).label) if rating else "",

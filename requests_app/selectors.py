@@ -4,29 +4,33 @@ Nothing here is shown to the public as it is: pages and the Open311 API build
 what they show with `requests_app.public` from the requests read here.
 
 The active channels and districts are read on every public form (to render
-and to validate it), so they are served from the cache: a change saved
-through the ORM (admin) calls `active_choices_invalidate` (see apps.py), and
-every process sees it at once (the cache is shared: Redis or var/cache/).
+and to validate it), so each process keeps them under a stamp kept in the
+cache: a change saved through the ORM (admin) calls `active_choices_invalidate`
+(see apps.py), which drops the stamp, and every process sees the change at once
+(the cache is shared: Redis or var/cache/).
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.core import signing
 from django.core.cache import cache
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from .crypto import keyed_hash
-from .models import OPEN_STATES, RESOLVED_STATES, Category, District, Event, Feedback, HelpRequest, State
+from .models import OPEN_STATES, RESOLVED_STATES, Category, District, Event, HelpRequest, State
 from .phones import phone_normalize
 
 _TRACK_SALT = "requests_app.track"
 TOTALS_CACHE_KEY = "requests_app:totals:v2"
 TOTALS_CACHE_SECONDS = 60
-ACTIVE_CHOICES_CACHE_KEY = "requests_app:active_choices"
+ACTIVE_CHOICES_CACHE_KEY = "requests_app:active_choices:stamp"
 ACTIVE_CHOICES_CACHE_SECONDS = 30
+# This process's active choices, by the stamp they were read under (one entry).
+_active_choices_here: dict[str, ActiveChoices] = {}
 
 
 def track_token_for(*, ticket_number: str) -> str:
@@ -94,26 +98,53 @@ def board_requests_qs() -> QuerySet[HelpRequest]:
     )
 
 
-def _request_qs() -> QuerySet[HelpRequest]:
-    """The citizen's own request, with what `public.citizen_view_of` needs beyond the summary.
+# What the citizen's own pages read (`public.citizen_view_of`): the summary's columns, the two
+# personal ones it shows masked, and what decides the page's offers. The address, the request
+# text and the staff's columns are neither read nor decrypted.
+CITIZEN_COLUMNS = (
+    *SUMMARY_COLUMNS,
+    "name",
+    "phone",
+    "next_due_at",
+    "reopen_count",
+    "duplicate_of_id",
+    "publish_consent",
+    "anonymised_at",
+)
 
-    Of a main request (for a duplicate) only its number and state are read: the
-    other citizen's personal data is never loaded.
+
+def _request_qs() -> QuerySet[HelpRequest]:
+    """The citizen's own request: its row, its channel and district, its current rating and,
+    for a duplicate, the main request's number and state (the other citizen's personal data is
+    never loaded). All joins: a correlated subquery costs the ORM twice the time to compile.
+
+    The page reads its timeline anyway, so the latest public change and the unit last handed
+    over come from there (`public.citizen_view_of`). Unordered: the ticket number is unique.
     """
-    return public_requests_qs().annotate(
-        main_number=F("duplicate_of__ticket_number"),
-        main_state=F("duplicate_of__state"),
-        current_rating=Subquery(
-            Feedback.objects.filter(request=OuterRef("pk"), round=OuterRef("reopen_count")).values("rating")[:1]
-        ),
+    return (
+        HelpRequest.objects.select_related("category", "district")
+        .only(*CITIZEN_COLUMNS)
+        .annotate(
+            # One row at most: a rating per (request, round) (feedback_one_per_resolution).
+            current_feedback=FilteredRelation("feedbacks", condition=Q(feedbacks__round=F("reopen_count"))),
+            current_rating=F("current_feedback__rating"),
+            main_number=F("duplicate_of__ticket_number"),
+            main_state=F("duplicate_of__state"),
+        )
+        .order_by()
     )
+
+
+def _one(queryset: QuerySet[HelpRequest]) -> HelpRequest | None:
+    # A slice, not .first(): a unique column needs no ORDER BY.
+    return next(iter(queryset[:1]), None)
 
 
 def request_get_by_token(*, token: str) -> HelpRequest | None:
     ticket_number = ticket_number_from_token(token=token)
     if ticket_number is None:
         return None
-    return _request_qs().filter(ticket_number=ticket_number).first()
+    return _one(_request_qs().filter(ticket_number=ticket_number))
 
 
 def request_find_for_citizen(*, ticket_number: str, phone: str) -> HelpRequest | None:
@@ -126,7 +157,7 @@ def request_find_for_citizen(*, ticket_number: str, phone: str) -> HelpRequest |
     number = (ticket_number or "").strip().upper()
     if not number or not normalized:
         return None
-    return _request_qs().filter(ticket_number=number, phone_hash=keyed_hash(normalized)).first()
+    return _one(_request_qs().filter(ticket_number=number, phone_hash=keyed_hash(normalized)))
 
 
 @dataclass(frozen=True)
@@ -136,19 +167,35 @@ class ActiveChoices:
 
 
 def active_choices() -> ActiveChoices:
-    """The switched-on channels and districts, in display order (cached; two queries on a miss)."""
-    cached = cache.get(ACTIVE_CHOICES_CACHE_KEY)
-    if cached is None:
-        cached = ActiveChoices(
-            categories=tuple(Category.objects.filter(is_active=True)),
-            districts=tuple(District.objects.filter(is_active=True)),
-        )
-        cache.set(ACTIVE_CHOICES_CACHE_KEY, cached, ACTIVE_CHOICES_CACHE_SECONDS)
-    return cached
+    """The switched-on channels and districts, in display order.
+
+    Every public form reads them (each of its two choice fields, to render or to validate), so
+    this process keeps them, under a stamp shared through the cache: reading the stamp is one
+    small cache read, where reading the rows from the cache cost unpickling every row each time.
+    A change saved through the ORM drops the stamp (`active_choices_invalidate`, at once and at
+    commit), and every process reads the rows again (two queries); a stamp lives
+    ACTIVE_CHOICES_CACHE_SECONDS, which bounds how long a change made around the ORM goes unseen.
+    The rows are shared by this process's requests: read them, never change them.
+    """
+    stamp = cache.get(ACTIVE_CHOICES_CACHE_KEY)
+    found = _active_choices_here.get(stamp) if stamp else None
+    if found is not None:
+        return found
+    found = ActiveChoices(
+        categories=tuple(Category.objects.filter(is_active=True)),
+        districts=tuple(District.objects.filter(is_active=True)),
+    )
+    if stamp is None:
+        stamp = uuid.uuid4().hex
+        if not cache.add(ACTIVE_CHOICES_CACHE_KEY, stamp, ACTIVE_CHOICES_CACHE_SECONDS):
+            return found  # another process stamped rows it read meanwhile: read them again next time
+    _active_choices_here.clear()
+    _active_choices_here[stamp] = found
+    return found
 
 
 def active_choices_invalidate() -> None:
-    """Forget the cached choices (after a channel or district was saved or deleted)."""
+    """Forget the choices everywhere (after a channel or district was saved or deleted)."""
     cache.delete(ACTIVE_CHOICES_CACHE_KEY)
 
 
