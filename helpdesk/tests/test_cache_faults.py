@@ -102,3 +102,20 @@ def test_a_frozen_redis_costs_each_request_well_under_two_seconds(client, settin
     assert client.get("/").status_code == 200
     assert client.post("/help/new/", valid_data()).status_code == 302
     assert caplog.text.count("Redis back (cache)") == 1
+
+
+def test_one_redis_client_serves_every_call_and_reconnects_after_a_restart(own_redis, redis_cache):
+    # Django builds a redis.Redis per call; ours keeps one per pool (a third of a call's CPU).
+    cache = redis_cache(own_redis.url)
+    cache.set("lookup-failures", 2)
+    client = cache._cache.get_client("lookup-failures")
+    assert cache._cache.get_client("other", write=True) is client  # one server: one pool, one client
+    assert cache.get("lookup-failures") == 2
+    own_redis.stop()
+    own_redis.start()  # same port, empty: its old connections are dead
+    assert cache.get("lookup-failures") is None
+    assert cache.add("lookup-failures", 1) and cache.incr("lookup-failures") == 2
+    import redis
+
+    assert redis.Redis.from_url(own_redis.url).dbsize() == 1  # counted in the new server, not the fallback
+    assert cache._cache.get_client("lookup-failures") is client
