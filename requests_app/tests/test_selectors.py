@@ -88,3 +88,33 @@ def test_category_preselected_from_the_query_string(client):
     assert response.context["form"].initial["category"].code == "jiaotong"
     response = client.get("/help/new/?category=nope")
     assert response.context["form"].initial["category"] is None
+
+
+def test_another_process_dropping_the_stamp_makes_this_one_read_the_rows_again(django_assert_num_queries):
+    def name() -> str:
+        return next(c.name for c in selectors.active_choices().categories if c.code == "minsheng")
+
+    assert name() == "民生"
+    Category.objects.filter(code="minsheng").update(name="民生服务")  # around the ORM's signals: no drop
+    assert name() == "民生"  # kept under its stamp
+    cache.delete(selectors.ACTIVE_CHOICES_CACHE_KEY)  # as active_choices_invalidate does in any process
+    with django_assert_num_queries(2):
+        assert name() == "民生服务"
+
+
+def test_rows_read_while_another_process_stamps_are_not_kept_under_its_stamp(django_assert_num_queries):
+    cache.delete(selectors.ACTIVE_CHOICES_CACHE_KEY)
+    real_add = cache.add
+
+    def stamped_meanwhile(key, value, *args, **kwargs):
+        real_add(key, "their-stamp", *args, **kwargs)  # the other process reads and stamps first
+        return real_add(key, value, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cache, "add", stamped_meanwhile)
+        selectors.active_choices()
+    assert cache.get(selectors.ACTIVE_CHOICES_CACHE_KEY) == "their-stamp"
+    with django_assert_num_queries(2):  # our rows may be older than theirs: read again under their stamp
+        selectors.active_choices()
+    with django_assert_num_queries(0):
+        selectors.active_choices()
