@@ -10,6 +10,9 @@ from helpdesk.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
 
+# The minimal-form baseline's table (bench/models.py).
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]  # noqa: F405
+
 # The load generator is the only client; its logging would cost more than the pages.
 LOGGING = {
     "version": 1,

@@ -6,6 +6,8 @@ from . import views
 
 urlpatterns = [
     path("bench/submit/", views.submit_baseline),
+    path("bench/form/", views.form_baseline),
+    path("bench/form/done/", views.form_baseline_done),
     path("bench/track/", views.track_baseline),
     path("bench/track/<str:ticket_number>/", views.track_ticket_baseline),
     path("", include("helpdesk.urls")),

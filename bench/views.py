@@ -7,6 +7,8 @@ would use, and answers with a few bytes instead of a page:
 - submit_baseline = requests_app.services.request_submit's statements: the
   ticket counter upsert in autocommit, then one transaction with the
   HelpRequest insert, the Deadline bulk insert and the Event insert.
+- form_baseline = plain Django: a Form over the same fields, validated, one
+  INSERT into bench.MinimalSubmission, a redirect (the issue's "minimal form").
 - track_baseline / track_ticket_baseline = the progress page's selects: the
   request by ticket number (+ the phone's keyed hash) with its category, district and
   duplicate_of joined, its public events, its deadlines.
@@ -21,15 +23,19 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from django import forms
 from django.conf import settings
 from django.db import connection, transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from requests_app.crypto import keyed_hash
 from requests_app.models import Deadline, Event, HelpRequest, State, TicketCounter
 from requests_app.phones import phone_normalize
+
+from .models import MinimalSubmission
 
 _DURATIONS = {
     "contact": "SLA_CONTACT_SECONDS",
@@ -121,3 +127,31 @@ def track_baseline(request: HttpRequest) -> HttpResponse:
 @require_GET
 def track_ticket_baseline(request: HttpRequest, ticket_number: str) -> HttpResponse:
     return _lookup_response(_requests().filter(ticket_number=ticket_number).first())
+
+
+class MinimalForm(forms.Form):
+    """The submission's fields as a plain Django form: types, lengths, required, nothing else."""
+
+    submit_token = forms.UUIDField()
+    category = forms.IntegerField()
+    district = forms.IntegerField()
+    urgency = forms.ChoiceField(choices=[("normal", "normal"), ("urgent", "urgent")])
+    name = forms.CharField(max_length=50)
+    phone = forms.CharField(max_length=20)
+    address = forms.CharField(max_length=200, required=False)
+    title = forms.CharField(max_length=200)
+    content = forms.CharField(max_length=2000)
+
+
+@require_POST
+def form_baseline(request: HttpRequest) -> HttpResponse:
+    """The minimal Django form view the issue compares with: validate, one INSERT, redirect."""
+    form = MinimalForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(form.errors.as_text())
+    MinimalSubmission.objects.create(**form.cleaned_data)
+    return redirect("/bench/form/done/")
+
+
+def form_baseline_done(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("done")
