@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -104,11 +105,16 @@ def stats_view(request: HttpRequest) -> HttpResponse:
             "chart": chart,
             "cache_seconds": settings.STATS_CACHE_SECONDS,
             "min_sample": settings.STATS_MIN_SAMPLE,
-            "channel_figures": channel_figures.channel_figure_tables_cached(
-                name=f"stats-{days}", since=figures.since, until=figures.until
+            # Read (from their own cache) only when the cached page fragment is missing, like the chart.
+            "channel_figures": SimpleLazyObject(
+                lambda: channel_figures.channel_figure_tables_cached(
+                    name=f"stats-{days}", since=figures.since, until=figures.until
+                )
             ),
-            "sources": channel_figures.requests_by_source_cached(
-                name=f"stats-{days}", since=figures.since, until=figures.until
+            "sources": SimpleLazyObject(
+                lambda: channel_figures.requests_by_source_cached(
+                    name=f"stats-{days}", since=figures.since, until=figures.until
+                )
             ),
             "tables": [
                 ("by-channel", _("按求助类别"), figures.by_channel),

@@ -162,6 +162,23 @@ def test_the_cached_page_follows_the_figures_when_they_are_computed_again(client
     assert re.search(r'id="p-received">6<', english) and '<html lang="en"' in english
 
 
+def test_the_cached_page_reads_no_channel_figure_or_source_table_again(client, dataset, monkeypatch):
+    from dispatch import figures as channel_figures
+
+    url = reverse("dispatch_public:stats")
+    with time_machine.travel(NOW, tick=False):
+        first = client.get(url, {"days": "30"}).content.decode()
+        assert 'id="figure-sources"' in first  # the tables are on the page
+
+        def not_again(**kwargs):
+            raise AssertionError("read again although the page fragment is cached")
+
+        monkeypatch.setattr(channel_figures, "channel_figure_tables_cached", not_again)
+        monkeypatch.setattr(channel_figures, "requests_by_source_cached", not_again)
+        again = client.get(url, {"days": "30"}).content.decode()
+    assert re.search(r'id="p-received">5<', again) and 'id="figure-sources"' in again
+
+
 def test_period_picker_falls_back_to_30_days(client):
     assert stats.period_days("365") == 365
     assert stats.period_days("12") == 30 and stats.period_days(None) == 30
