@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from helpdesk.clientip import client_ip
+from helpdesk.params import id_or_none
 from requests_app import services as request_services
 from requests_app.intake import advice_collect as intake_advice_collect
 from requests_app.models import Attachment, District, HelpRequest, Source
@@ -92,10 +93,10 @@ def intake_view(request: HttpRequest) -> HttpResponse:
         advice = intake_advice_collect(
             title=post.get("title", "")[:200],
             content=post.get("content", "")[:2000],
-            category_id=int(category) if category.isdigit() else None,
+            category_id=id_or_none(category),
         )
-        district_id = post.get("district", "")
-        district = District.objects.filter(pk=int(district_id)).first() if district_id.isdigit() else None
+        district_pk = id_or_none(post.get("district", ""))
+        district = District.objects.filter(pk=district_pk).first() if district_pk else None
         duplicates = intake.intake_duplicates(
             user=user, district=district, title=post.get("title", "")[:60], content=post.get("content", "")[:2000]
         )

@@ -13,6 +13,7 @@ from django_ratelimit.decorators import ratelimit
 
 from dispatch import access
 from dispatch.intake import OPERATOR_SOURCES
+from helpdesk.params import id_or_none
 
 from . import selectors, services
 
@@ -24,15 +25,15 @@ def _direct_rate(group: str, request: HttpRequest) -> str:
 @require_POST
 @ratelimit(key="ip", rate=_direct_rate, method="POST", block=False)
 def solved(request: HttpRequest) -> HttpResponse:
-    value = request.POST.get("answer", "")
-    if not value.isdigit():
+    answer_id = id_or_none(request.POST.get("answer", ""))
+    if answer_id is None:
         raise Http404
     # An operator answering a caller from the intake page: the 直办 counts under the call's source.
     source = request.POST.get("source", "")
     # (admin.site.has_permission: the staff login and second factor every staff page asks for.)
     if source in OPERATOR_SOURCES and admin.site.has_permission(request) and access.may_take_intake(request.user):
         try:
-            services.direct_answer_record(answer_id=int(value), source=source)
+            services.direct_answer_record(answer_id=answer_id, source=source)
         except services.NotLive:
             raise Http404 from None
         messages.success(request, gettext("已记录直办：来电问题已当场解答，未生成求助件。"))
@@ -40,10 +41,10 @@ def solved(request: HttpRequest) -> HttpResponse:
     # Over the limit the thanks still show, but nothing more is counted: the figure stays honest.
     if not getattr(request, "limited", False):
         try:
-            services.direct_answer_record(answer_id=int(value))
+            services.direct_answer_record(answer_id=answer_id)
         except services.NotLive:
             raise Http404 from None
-    return redirect(reverse("kb:answer", args=[int(value)]) + "?solved=1")
+    return redirect(reverse("kb:answer", args=[answer_id]) + "?solved=1")
 
 
 @require_GET

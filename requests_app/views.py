@@ -19,6 +19,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from helpdesk.params import id_or_none
+
 from . import display, intake, public, selectors, services
 from .forms import FeedbackForm, HelpRequestForm, LookupForm
 from .models import Category, HelpRequest
@@ -159,7 +161,7 @@ def _advice_for(request: HttpRequest) -> list[intake.Advice]:
         return intake.advice_collect(
             title=request.POST.get("title", "")[:200],
             content=request.POST.get("content", "")[:2000],
-            category_id=int(category) if category.isdigit() else None,
+            category_id=id_or_none(category),
         )
     except services.CONNECTION_LOST:
         if connection.in_atomic_block:

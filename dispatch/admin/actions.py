@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.params import id_or_none
 from requests_app.models import Category, HelpRequest
 
 from .. import routing, selectors, services, workflow
@@ -187,7 +188,8 @@ class WorkflowActionsMixin(_RequestAdmin):
         if not self.has_triage_permission(request):
             raise PermissionDenied
         wanted = request.GET.get("category", "")
-        category = Category.objects.filter(pk=int(wanted), is_active=True).first() if wanted.isdigit() else None
+        pk = id_or_none(wanted)
+        category = Category.objects.filter(pk=pk, is_active=True).first() if pk else None
         if category is None:
             raise Http404
         initial, hint = routing_admin.hand_over_hint(help_request=obj, category_id=category.pk)

@@ -7,6 +7,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.params import id_or_none
+
 from .. import access, queues, selectors
 from ..models import Unit
 
@@ -19,9 +21,9 @@ class UnitFilter(admin.SimpleListFilter):
         return list(Unit.objects.filter(is_active=True).values_list("pk", "name"))
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        value = self.value()
-        if value is not None and value.isdigit():
-            return selectors.requests_of_unit(queryset=queryset, unit_id=int(value))
+        unit_id = id_or_none(self.value())
+        if unit_id is not None:
+            return selectors.requests_of_unit(queryset=queryset, unit_id=unit_id)
         return queryset
 
 

@@ -185,3 +185,14 @@ def test_lookup_by_number_and_phone_uses_three_queries(client, django_assert_max
     with django_assert_max_num_queries(3):
         response = client.post("/help/track/", {"ticket_number": req.ticket_number, "phone": "13812345678"})
     assert req.ticket_number in response.content.decode()
+
+
+@pytest.mark.parametrize("category", ["²", "99999999999999999999"])
+def test_a_category_that_only_looks_like_a_number_gets_the_form_back_not_a_500(client, category):
+    # Hypothesis found "²": str.isdigit() says yes, int() says no.
+    from requests_app.tests.test_forms import valid_data
+
+    response = client.post("/help/new/", valid_data(category=category))
+    assert response.status_code == 200
+    assert "category" in response.context["form"].errors
+    assert 'name="title"' in response.content.decode()  # the form page again, with what was typed
