@@ -269,14 +269,25 @@ def main() -> int:
                     f"PostgreSQL {res['db_ms']:.2f} ms/req  p50 {res['p50_ms']:.2f} ms",
                     flush=True,
                 )
-        report = [f"{'page':<20} {'app CPU ms/req: median (min–max)':>34} {'PostgreSQL ms/req':>18} {'p50 ms':>7}"]
+        report = [
+            f"{'page':<20} {'app CPU ms/req: median (min–max)':>34} {'PostgreSQL ms/req':>18} {'p50 ms':>7}"
+            + ("  × plain form (same round)" if "form_baseline" in names else "")
+        ]
         for name in names:
             app = sorted(r["app_ms"] for r in measured[name])
-            report.append(
+            line = (
                 f"{name:<20} {statistics.median(app):>15.2f} ({app[0]:.2f}–{app[-1]:.2f}){'':>5}"
                 f"{statistics.median(r['db_ms'] for r in measured[name]):>18.2f}"
                 f"{statistics.median(r['p50_ms'] for r in measured[name]):>8.2f}"
             )
+            if "form_baseline" in names:
+                # The host's speed drifts between rounds (a shared VM): CPU relative to plain Django
+                # measured in the same round moves much less than the milliseconds themselves.
+                times = [
+                    r["app_ms"] / f["app_ms"] for r, f in zip(measured[name], measured["form_baseline"], strict=True)
+                ]
+                line += f"{statistics.median(times):>12.2f}×"
+            report.append(line)
         if not args.no_sample:
             for name in names:
                 raw = tmp / f"{name}.txt"
