@@ -55,7 +55,7 @@ def bench_env(database_url: str, extra: dict | None = None) -> dict:
         # As in production: the rate limits, lock-outs and figures share Redis, tasks go to Redis
         # (make run's file cache would cost a temporary file and a rename per counted request).
         CACHE_URL=env.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/13"),
-        CELERY_BROKER_URL=env.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14"),
+        CELERY_BROKER_URL=env.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/11"),
     )
     env.update(extra or {})
     return env
