@@ -285,3 +285,21 @@ def test_the_migration_moves_existing_api_requests_out_of_the_web_forms_key_spac
     rekey(apps, None)
     req = HelpRequest.objects.get(pk=submission.request_id)
     assert req.submit_token == open311_services.submit_token_for_api(submission.token) != submission.token
+
+
+@pytest.mark.parametrize(
+    "state", [State.SUBMITTED, State.HANDED_OVER, State.ACCEPTED, State.RETURNED, State.RESOLVED, State.CLOSED]
+)
+def test_the_citizens_page_shows_the_summary_the_keyless_outputs_show(state):
+    # The citizen's page takes its latest change and agency from the timeline it reads; Open311 and the
+    # board from subqueries. Both must tell the same story at every step.
+    from requests_app import public, selectors
+
+    req = request_in_state(state)
+    citizen = public.citizen_view_of(
+        help_request=selectors.request_get_by_token(token=track_token_for(ticket_number=req.ticket_number))
+    )
+    keyless = public.summary_of(selectors.public_requests_qs().get(pk=req.pk))
+    assert citizen.summary == keyless
+    if state != State.SUBMITTED:
+        assert keyless.agency  # handed over: the unit is named, on both
