@@ -37,7 +37,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -234,23 +233,8 @@ def main() -> int:
     try:
         run.wait_ready(port, gunicorn)
         secret, masked, shown_at = run.csrf_and_form(port)
-        form = {
-            "shown_at": shown_at,
-            "csrfmiddlewaretoken": masked,
-            "category": category_id,
-            "urgency": "normal",
-            "district": district_id,
-            "name": "李四",
-            "address": "中原路100号",
-            "title": "路灯坏了一个月",
-            "content": "小区门口的路灯坏了一个多月，晚上出行很不方便，老人摔倒过，请尽快修复。",
-            "consent": "on",
-        }
-        submit_body = urllib.parse.urlencode(form)
+        submit_body, lookup_body = run.request_bodies(masked, shown_at, category_id, district_id, ticket)
         time.sleep(4)  # FORM_MIN_FILL_SECONDS
-        lookup_body = urllib.parse.urlencode(
-            {"csrfmiddlewaretoken": masked, "ticket_number": ticket, "phone": run.LOOKUP_PHONE}
-        )
         scenarios = run.scenarios(secret, submit_body, lookup_body, ticket, token)
         names = args.only or list(scenarios)
         for name in names:  # warm-up: connection opened, templates compiled

@@ -214,6 +214,24 @@ def run_wrk(port: int, scenario: dict, seconds: float, connections: int, master:
     return result
 
 
+def request_bodies(masked: str, shown_at: str, category_id: int, district_id: int, ticket: str) -> tuple[str, str]:
+    """The posted submission (a citizen's form, filled in) and lookup (the fixture's number and phone)."""
+    form = {
+        "shown_at": shown_at,
+        "csrfmiddlewaretoken": masked,
+        "category": category_id,
+        "urgency": "normal",
+        "district": district_id,
+        "name": "李四",
+        "address": "中原路100号",
+        "title": "路灯坏了一个月",
+        "content": "小区门口的路灯坏了一个多月，晚上出行很不方便，老人摔倒过，请尽快修复。",
+        "consent": "on",
+    }
+    lookup = {"csrfmiddlewaretoken": masked, "ticket_number": ticket, "phone": LOOKUP_PHONE}
+    return urllib.parse.urlencode(form), urllib.parse.urlencode(lookup)
+
+
 def scenarios(secret: str, submit_body: str, lookup_body: str, ticket: str, token: str) -> dict[str, dict]:
     """What wrk sends and what every answer must be: the real pages and their baselines."""
     common = {"csrf": secret}
@@ -297,24 +315,9 @@ def main() -> int:
     try:
         wait_ready(port, gunicorn)
         secret, masked, shown_at = csrf_and_form(port)
-        form = {
-            "shown_at": shown_at,
-            "csrfmiddlewaretoken": masked,
-            "category": category_id,
-            "urgency": "normal",
-            "district": district_id,
-            "name": "李四",
-            "address": "中原路100号",
-            "title": "路灯坏了一个月",
-            "content": "小区门口的路灯坏了一个多月，晚上出行很不方便，老人摔倒过，请尽快修复。",
-            "consent": "on",
-        }
-        submit_body = urllib.parse.urlencode(form)
+        submit_body, lookup_body = request_bodies(masked, shown_at, category_id, district_id, ticket)
         # A person takes longer than FORM_MIN_FILL_SECONDS to fill the form; so does the benchmark.
         time.sleep(4)
-        lookup_body = urllib.parse.urlencode(
-            {"csrfmiddlewaretoken": masked, "ticket_number": ticket, "phone": LOOKUP_PHONE}
-        )
         scenario = scenarios(secret, submit_body, lookup_body, ticket, token)
         pairs = {name: (scenario[name], scenario[f"{name}_baseline"]) for name in PROMISE}
         # The submission is also measured against plain Django (a Form, one INSERT, a redirect).
