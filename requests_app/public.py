@@ -37,6 +37,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from helpdesk.compiled import CompiledQuery
 from helpdesk.timefmt import local_minute
 
 from .location import coordinate_round
@@ -198,22 +199,33 @@ def board_entry_of(req: HelpRequest, *, me_too: int = 0) -> BoardEntry:
 # (rebuilds and translates every choice per call).
 
 
-def public_events(*, help_request: HelpRequest) -> list[Event]:
-    """The request's public timeline, oldest first, as the citizen reads it."""
-    return list(
-        Event.objects.filter(request_id=help_request.pk, is_public=True)
+# Compiled once per connection (helpdesk.compiled), as the page's row is (selectors).
+_PUBLIC_EVENTS = CompiledQuery(
+    lambda request_id: (
+        Event.objects.filter(request_id=request_id, is_public=True)
         .only("kind", "message", "note", "unit_name", "created_at", "to_state")
         .order_by("created_at", "id")
-    )
+    ),
+    request_id=int,
+)
+_DEADLINES = CompiledQuery(
+    lambda request_id: (
+        Deadline.objects.filter(request_id=request_id)
+        .only("kind", "due_at", "met_at", "breached_at", "waived_at")
+        .order_by("due_at", "id")
+    ),
+    request_id=int,
+)
+
+
+def public_events(*, help_request: HelpRequest) -> list[Event]:
+    """The request's public timeline, oldest first, as the citizen reads it."""
+    return _PUBLIC_EVENTS.fetch(request_id=help_request.pk)
 
 
 def deadlines_of(*, help_request: HelpRequest) -> list[Deadline]:
     """The request's four promises (three if not urgent), as the progress page lists them."""
-    return list(
-        Deadline.objects.filter(request_id=help_request.pk)
-        .only("kind", "due_at", "met_at", "breached_at", "waived_at")
-        .order_by("due_at", "id")
-    )
+    return _DEADLINES.fetch(request_id=help_request.pk)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from django.core.cache import cache
 from django.db.models import Count, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from helpdesk.compiled import CompiledQuery
+
 from .crypto import keyed_hash
 from .models import OPEN_STATES, RESOLVED_STATES, Category, District, Event, HelpRequest, State
 from .phones import phone_normalize
@@ -135,16 +137,26 @@ def _request_qs() -> QuerySet[HelpRequest]:
     )
 
 
-def _one(queryset: QuerySet[HelpRequest]) -> HelpRequest | None:
-    # A slice, not .first(): a unique column needs no ORDER BY.
-    return next(iter(queryset[:1]), None)
+# Every lookup and signed link runs one of these two: compiled once per connection
+# (helpdesk.compiled), the page does not pay the ORM's compiling of four joins each time.
+# A slice, not .first(): a unique column needs no ORDER BY.
+_BY_NUMBER = CompiledQuery(lambda number: _request_qs().filter(ticket_number=number)[:1], number=str)
+_BY_NUMBER_AND_PHONE = CompiledQuery(
+    lambda number, phone_hash: _request_qs().filter(ticket_number=number, phone_hash=phone_hash)[:1],
+    number=str,
+    phone_hash=str,
+)
+
+
+def _one(found: list[HelpRequest]) -> HelpRequest | None:
+    return found[0] if found else None
 
 
 def request_get_by_token(*, token: str) -> HelpRequest | None:
     ticket_number = ticket_number_from_token(token=token)
     if ticket_number is None:
         return None
-    return _one(_request_qs().filter(ticket_number=ticket_number))
+    return _one(_BY_NUMBER.fetch(number=ticket_number))
 
 
 def request_find_for_citizen(*, ticket_number: str, phone: str) -> HelpRequest | None:
@@ -157,7 +169,7 @@ def request_find_for_citizen(*, ticket_number: str, phone: str) -> HelpRequest |
     number = (ticket_number or "").strip().upper()
     if not number or not normalized:
         return None
-    return _one(_request_qs().filter(ticket_number=number, phone_hash=keyed_hash(normalized)))
+    return _one(_BY_NUMBER_AND_PHONE.fetch(number=number, phone_hash=keyed_hash(normalized)))
 
 
 @dataclass(frozen=True)
