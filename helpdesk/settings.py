@@ -154,6 +154,15 @@ elif CACHES["default"]["BACKEND"] == "django.core.cache.backends.filebased.FileB
     # for every counter of a busy day on one machine.
     CACHES["default"]["BACKEND"] = "helpdesk.cache.SharedFileCache"
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 5000)
+# The public layout's fixed parts (labels, links, stylesheet URLs: templates/base.html's
+# {% cache %} fragments) are the same for every request in a language until the next
+# deploy: each process renders them once. Under DEBUG an edited template shows at once.
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends.dummy.DummyCache"
+    if DEBUG
+    else "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "template-fragments",
+}
 
 # --- Auth -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -66,3 +66,13 @@ def test_error_pages_keep_the_large_text(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404 and "页面不存在" in response.content.decode()
     assert 'class="text-large"' in response.content.decode()
+
+
+def test_the_layouts_fixed_parts_follow_the_language_of_each_request(client):
+    """The nav, header and footer are rendered once per process and language (a fragment cache):
+    a page in one language never serves another language's copy."""
+    for language, nav, other in [("zh-hans", "查看进度", "Check progress"), ("en", "Check progress", "查看进度")] * 2:
+        html = client.get("/help/track/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert f'<html lang="{language}"' in html and 'id="main"' in html
+        assert f'href="/help/track/">{nav}</a>' in html and other not in html, language
+        assert '<script src="/static/js/site.js' in html
