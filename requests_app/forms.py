@@ -7,6 +7,7 @@ and the tests reuse them. Every message is in the citizen's language.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 import uuid
@@ -151,6 +152,11 @@ class HelpRequestForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Both choice fields read the active rows through one read per form (its stamp is a cache
+        # round trip), however often they render or validate; none for a form never used.
+        active = functools.cache(selectors.active_choices)
+        self.fields["category"].rows = lambda: active().categories
+        self.fields["district"].rows = lambda: active().districts
         if not self.is_bound:
             self.initial.setdefault("submit_token", uuid.uuid4())
             self.initial["shown_at"] = signing.dumps(time.time(), salt=_SHOWN_AT_SALT)
