@@ -40,6 +40,10 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from .breaker import breaker
 
 _DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+# EVALSHA'd (redis-py loads it again after a restart): the counter's TTL is left as it was.
+_INCR_EXISTING = (
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end return false"
+)
 
 
 class _OneClientPerPool(RedisCacheClient):
@@ -54,6 +58,7 @@ class _OneClientPerPool(RedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}  # by id() of the pool, which Django keeps for good
+        self._incr_scripts: dict[int, Any] = {}
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
@@ -61,6 +66,22 @@ class _OneClientPerPool(RedisCacheClient):
         if client is None:
             client = self._clients[id(pool)] = self._client(connection_pool=pool)
         return client
+
+    def incr(self, key, delta):
+        """INCRBY an existing counter, in one atomic round trip; ValueError when there is none.
+
+        Django asks EXISTS, then INCRBY: two round trips on every rate-limited request, and a
+        counter expiring between the two came back from INCRBY as a new one without a TTL (a
+        lookup lock-out that never ends).
+        """
+        client = self.get_client(key, write=True)
+        script = self._incr_scripts.get(id(client))
+        if script is None:
+            script = self._incr_scripts[id(client)] = client.register_script(_INCR_EXISTING)
+        value = script(keys=[key], args=[delta])
+        if value is None:
+            raise ValueError(f"Key '{key}' not found.")
+        return value
 
 
 class ResilientRedisCache(RedisCache):

@@ -119,3 +119,27 @@ def test_one_redis_client_serves_every_call_and_reconnects_after_a_restart(own_r
 
     assert redis.Redis.from_url(own_redis.url).dbsize() == 1  # counted in the new server, not the fallback
     assert cache._cache.get_client("lookup-failures") is client
+
+
+def test_a_counter_is_increased_in_one_round_trip_and_keeps_its_expiry(own_redis, redis_cache):
+    """Every rate-limited request increases a counter: one atomic command, never EXISTS then INCRBY
+    (a counter expiring in between came back as a new one that never expires)."""
+    import redis
+
+    cache = redis_cache(own_redis.url)
+    server = redis.Redis.from_url(own_redis.url)
+    assert cache.add("rl:window", 1, 600) and cache.incr("rl:window") == 2  # the first loads the script
+    before = server.info("commandstats")
+    assert [cache.incr("rl:window") for _ in range(3)] == [3, 4, 5]
+    after = server.info("commandstats")
+    sent = {k: after[k]["calls"] - before.get(k, {}).get("calls", 0) for k in after}
+    # One EVALSHA per increase: EXISTS and INCRBY run inside it, on the server.
+    assert sent["cmdstat_evalsha"] == 3 and sent["cmdstat_incrby"] == 3, sent
+    (key,) = server.keys("*rl:window")
+    assert 0 < server.ttl(key) <= 600 and cache.get("rl:window") == 5
+    with pytest.raises(ValueError):
+        cache.incr("rl:never-added")
+    assert server.keys("*rl:never-added") == []  # nothing created without an expiry
+    own_redis.stop()
+    own_redis.start()  # the script is gone from the new server: loaded again, not an error
+    assert cache.add("rl:window", 1, 600) and cache.incr("rl:window") == 2
