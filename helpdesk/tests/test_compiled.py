@@ -1,10 +1,5 @@
 """Querysets compiled once per connection (helpdesk.compiled): the citizen's page reads through them."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.db.models import F
 
@@ -108,24 +103,7 @@ print("progress page on sqlite")
 
 
 @pytest.mark.django_db(databases=[])
-def test_the_progress_page_reads_through_it_on_sqlite_the_database_make_run_uses(tmp_path):
+def test_the_progress_page_reads_through_it_on_sqlite_the_database_make_run_uses(on_sqlite, tmp_path):
     """SQLite hands back times as text: the compiled rows go through the same converters as the ORM's."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
-        "PRIVATE_MEDIA_ROOT": str(tmp_path / "media"),
-        "CACHE_URL": f"filecache://{tmp_path / 'cache'}",
-        "ALLOWED_HOSTS": "testserver",
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", SQLITE_PAGE],
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "progress page on sqlite" in done.stdout
+    out = on_sqlite(SQLITE_PAGE, CACHE_URL=f"filecache://{tmp_path / 'cache'}", ALLOWED_HOSTS="testserver")
+    assert "progress page on sqlite" in out

@@ -144,33 +144,12 @@ print("rotated on sqlite")
 
 
 @pytest.mark.django_db(databases=[])
-def test_key_rotation_runs_on_sqlite_the_database_make_run_uses(tmp_path):
+def test_key_rotation_runs_on_sqlite_the_database_make_run_uses(on_sqlite):
     """`make run` uses SQLite, which has no SELECT ... FOR UPDATE: rotation must run there too."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
-        "PRIVATE_MEDIA_ROOT": str(tmp_path / "media"),
-    }
-    env.pop("FIELD_ENCRYPTION_KEYS", None)
-    done = subprocess.run(
-        [sys.executable, "-c", SQLITE_ROTATION],
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "rotated on sqlite" in done.stdout
-    assert "requests_app.HelpRequest.phone: re-encrypted 1" in done.stdout
-    assert "dispatch.Notification.recipient: re-encrypted 1" in done.stdout
+    out = on_sqlite(SQLITE_ROTATION, FIELD_ENCRYPTION_KEYS=None)
+    assert "rotated on sqlite" in out
+    assert "requests_app.HelpRequest.phone: re-encrypted 1" in out
+    assert "dispatch.Notification.recipient: re-encrypted 1" in out
 
 
 def test_key_rotation_leaves_a_value_no_key_opens_and_says_so(settings):
