@@ -39,6 +39,18 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the portal's default language: LocaleMiddleware activates a request's
+    language for the thread and never deactivates it, so a test whose last request was in English
+    left the next test's forms and messages in English."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _no_replica(request, monkeypatch):
     """Ordinary tests run as without DATABASE_REPLICA_URL, even where it is set.
 
