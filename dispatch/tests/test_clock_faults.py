@@ -7,15 +7,11 @@ taking tasks, and its logs say "Redis unavailable" once instead of a traceback p
 from __future__ import annotations
 
 import datetime as dt
-import os
-import signal
-import subprocess
-import sys
+import functools
 import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -23,53 +19,22 @@ from django.utils import timezone
 from dispatch.models import Notification
 from dispatch.tasks import deadlines_sweep_task
 from dispatch.tests.test_tasks import wait_for
+from dispatch.tests.workers import Workers
 from helpdesk.celery import app
 from requests_app.models import Deadline, Event, HelpRequest
 from requests_app.tests.factories import HelpRequestFactory
 
 pytestmark = [pytest.mark.faults, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-BASE_DIR = Path(settings.BASE_DIR)
 OUTAGE_SECONDS = 20  # the shortest broker outage the target covers (20-60 s)
 
 
 @pytest.fixture
 def clock_worker(on_postgres, own_redis, tmp_path):
     """start() → a real `celery worker --beat` on the test database and this test's own Redis."""
-    db = connection.settings_dict
-    database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    procs: list[subprocess.Popen] = []
-
-    def start(*, beat: bool = True, **extra_env: str) -> subprocess.Popen:
-        n = len(procs)
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "CELERY_BROKER_URL": own_redis.url,
-            "CONN_MAX_AGE": "0",
-            "DEADLINE_SWEEP_SECONDS": "1",
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            **extra_env,
-        }
-        cmd = [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool", "solo", "--loglevel", "INFO"]
-        cmd += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"faults{n}@%h"]
-        if beat:
-            cmd += ["--beat", "--schedule", str(tmp_path / f"beat-{n}")]
-        log = open(tmp_path / f"worker-{n}.log", "w")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-        proc.log_path = log.name
-        procs.append(proc)
-        return proc
-
-    yield start
-    for proc in procs:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    workers = Workers(broker=own_redis.url, log_dir=tmp_path, name="faults", env={"DEADLINE_SWEEP_SECONDS": "1"})
+    yield functools.partial(workers.start, beat=True)
+    workers.stop_all()
 
 
 def assert_each_breach_flagged_once_and_each_notification_sent_once(requests):
@@ -175,8 +140,7 @@ def test_a_worker_sigkilled_mid_sweep_loses_nothing_and_sends_nothing_twice(cloc
         HelpRequest.objects.select_for_update().get(pk=requests[0].pk)
         worker = clock_worker()
         pid = wait_for(blocked_backend, what="the worker's sweep to block mid-batch")
-        worker.send_signal(signal.SIGKILL)
-        worker.wait(timeout=15)
+        Workers.kill(worker)  # the worker and its beat, as a lost host
     with connection.cursor() as cursor:  # as TCP keepalive would, only sooner; our test database only
         cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
     assert not Deadline.objects.filter(request__in=requests, breached_at__isnull=False).exists()

@@ -8,10 +8,6 @@ Redis DB from CELERY_BROKER_URL, which the fixture empties first.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,12 +18,11 @@ from django.utils import timezone
 
 from dispatch.models import Notification
 from dispatch.tasks import deadlines_sweep_task
+from dispatch.tests.workers import Workers
 from requests_app.models import Deadline, Event, HelpRequest
 from requests_app.tests.factories import HelpRequestFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-BASE_DIR = Path(settings.BASE_DIR)
 
 
 def wait_for(predicate, *, timeout: float = 60.0, what: str = "condition"):
@@ -50,38 +45,9 @@ def worker_factory(on_postgres, tmp_path):
     if not broker.startswith("redis://"):
         pytest.skip("needs Redis as the broker (set CELERY_BROKER_URL)")
     redis.Redis.from_url(broker).flushdb()  # this suite's own Redis DB: no stale or unacked messages
-    db = connection.settings_dict
-    database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    procs: list[subprocess.Popen] = []
-
-    def start(*, beat: bool = False, **extra_env: str) -> subprocess.Popen:
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "CELERY_BROKER_URL": broker,
-            "CONN_MAX_AGE": "0",
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            **extra_env,
-        }
-        cmd = [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool", "solo", "--loglevel", "INFO"]
-        cmd += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"clock{len(procs)}@%h"]
-        if beat:
-            cmd += ["--beat", "--schedule", str(tmp_path / f"beat-{len(procs)}")]
-        log = open(tmp_path / f"worker-{len(procs)}.log", "w")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-        proc.log_path = log.name
-        procs.append(proc)
-        return proc
-
-    yield start
-    for proc in procs:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    workers = Workers(broker=broker, log_dir=tmp_path, name="clock")
+    yield workers.start
+    workers.stop_all()
 
 
 def _past_due_request() -> HelpRequest:
@@ -138,8 +104,7 @@ def test_a_worker_killed_mid_sweep_loses_nothing_and_duplicates_nothing(worker_f
             return row[0] if row else None
 
         pid = wait_for(blocked_backend, what="the worker's sweep to block mid-batch")
-        worker.send_signal(signal.SIGKILL)
-        worker.wait(timeout=15)
+        Workers.kill(worker)
     # Our lock is released; the orphaned backend wakes, cannot talk to its dead client, rolls back.
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", [pid])  # as TCP keepalive would, only sooner
