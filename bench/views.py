@@ -4,9 +4,12 @@ Each view runs exactly the SQL its real counterpart runs for the database
 work the promise is about, through the plain ORM calls a minimal Django view
 would use, and answers with a few bytes instead of a page:
 
-- submit_baseline = requests_app.services.request_submit's statements: the
-  ticket counter upsert in autocommit, then one transaction with the
-  HelpRequest insert, the Deadline bulk insert and the Event insert.
+- submit_baseline = what the real submission asks the database: the advice's
+  one candidate statement (kb.matching; a form posted without JavaScript, as
+  bench/run.py posts it, is advised before it is stored), then
+  requests_app.services.request_submit's statements: the ticket counter
+  upsert in autocommit, then one transaction with the HelpRequest insert, the
+  Deadline bulk insert and the Event insert.
 - form_baseline = plain Django: a Form over the same fields, validated, one
   INSERT into bench.MinimalSubmission, a redirect (the issue's "minimal form").
 - track_baseline / track_ticket_baseline = the progress page's selects: the
@@ -31,6 +34,8 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from dispatch.textsim import bigram_set
+from kb.matching import CONTENT_HEAD, STOP, candidates_sql
 from requests_app.crypto import keyed_hash
 from requests_app.models import Deadline, Event, HelpRequest, State, TicketCounter
 from requests_app.phones import phone_normalize
@@ -49,6 +54,12 @@ _DURATIONS = {
 def submit_baseline(request: HttpRequest) -> HttpResponse:
     post = request.POST
     now = timezone.now()
+    terms = bigram_set(f"{post['title']} {post['content'][:CONTENT_HEAD]}") - STOP
+    if terms:
+        sql, params = candidates_sql(terms=terms, today=timezone.localdate(now))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            cursor.fetchall()
     urgency = post["urgency"]
     is_urgent = urgency == "urgent"
     day = timezone.localdate(now)
