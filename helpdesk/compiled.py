@@ -13,7 +13,9 @@ stands for on both database engines.
 
 The queryset must take the values as they are bound (an `exact` lookup on a
 column, a primary key): a lookup that transforms its value (`icontains`,
-`__date`) leaves no placeholder to find, and compiling says so at once.
+`__date`) leaves no placeholder to find, and compiling says so at once. Every
+other value in it is fixed when it is compiled, once per connection: never
+build one with the time, a setting or anything else that changes.
 """
 
 from __future__ import annotations
@@ -74,10 +76,9 @@ class CompiledQuery(Generic[M]):
     def fetch(self, **values: Any) -> list[M]:
         if values.keys() != self._values.keys():
             raise TypeError(f"CompiledQuery.fetch takes {sorted(self._values)}, not {sorted(values)}")
-        # The router decides per call, as it would for the queryset (the primary, here).
         if self._template is None:
             self._template = self._build(**self._placeholders)
-        alias = self._template.db
+        alias = self._template.db  # the router decides per call, as for the queryset (the primary, here)
         connection = connections[alias]
         kept = self._here.__dict__.get(alias)
         if kept is not None and kept[0] is connection:
@@ -107,6 +108,8 @@ class CompiledQuery(Generic[M]):
         if missing:
             raise ValueError(f"CompiledQuery: {sorted(missing)} not bound as given (a lookup transforms it)")
         klass_info, select = compiler.klass_info, compiler.select
+        if compiler.has_composite_fields([s[0] for s in select[0 : compiler.col_count]]):
+            raise ValueError("CompiledQuery: composite fields are not supported")
         fields = klass_info["select_fields"]
         model_fields = slice(fields[0], fields[-1] + 1)
         return _Compiled(
