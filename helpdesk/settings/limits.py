@@ -22,11 +22,11 @@ RATELIMIT_FEEDBACK = env.str("RATELIMIT_FEEDBACK", default="20/h")
 # The form's script asks for advice as the citizen types (a pause of 0.6 s between asks).
 RATELIMIT_ADVICE = env.str("RATELIMIT_ADVICE", default="120/10m")
 RATELIMIT_DIRECT_ANSWER = env.str("RATELIMIT_DIRECT_ANSWER", default="30/h")
-
-
 # Behind the TLS proxy the client address is the last X-Forwarded-For hop the
 # proxy appended; set RATELIMIT_IP_META_KEY=HTTP_X_REAL_IP (or similar) there.
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
+
+# --- Lookups and bots --------------------------------------------------------
 # A ticket number is locked for lookups after this many wrong phones in the window.
 LOOKUP_MAX_FAILURES = env.int("LOOKUP_MAX_FAILURES", default=5)
 LOOKUP_LOCK_SECONDS = env.int("LOOKUP_LOCK_SECONDS", default=15 * 60)
