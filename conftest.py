@@ -263,12 +263,13 @@ def own_redis(tmp_path):
 @pytest.fixture
 def on_sqlite(tmp_path):
     """Runs a script in a new Python process on a fresh SQLite database, the one `make run` uses;
-    returns its standard output (the test fails with its standard error if it does not exit 0)."""
+    returns its standard output (the test fails with its standard error if it does not exit 0).
+    A variable given as None is left out of the script's environment."""
     import os
     import subprocess
     import sys
 
-    def run(script: str, **env: str) -> str:
+    def run(script: str, **env: str | None) -> str:
         environment = {
             **os.environ,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",

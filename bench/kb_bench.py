@@ -178,10 +178,9 @@ def explain(text: str) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from dispatch.textsim import bigram_set
-    from kb.matching import STOP, candidates_sql
+    from kb.matching import candidates_sql, query_terms
 
-    sql, params = candidates_sql(terms=bigram_set(text) - STOP, today=timezone.localdate())
+    sql, params = candidates_sql(terms=query_terms(text), today=timezone.localdate())
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN ANALYZE " + sql, params)
         print("\n".join(row[0] for row in cursor.fetchall()))

@@ -34,8 +34,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from dispatch.textsim import bigram_set
-from kb.matching import CONTENT_HEAD, STOP, candidates_sql
+from kb.matching import candidates_sql, query_terms, query_text
 from requests_app.crypto import keyed_hash
 from requests_app.models import Deadline, Event, HelpRequest, State, TicketCounter
 from requests_app.phones import phone_normalize
@@ -54,7 +53,7 @@ _DURATIONS = {
 def submit_baseline(request: HttpRequest) -> HttpResponse:
     post = request.POST
     now = timezone.now()
-    terms = bigram_set(f"{post['title']} {post['content'][:CONTENT_HEAD]}") - STOP
+    terms = query_terms(query_text(title=post["title"], content=post["content"]))
     if terms:
         sql, params = candidates_sql(terms=terms, today=timezone.localdate(now))
         with connection.cursor() as cursor:

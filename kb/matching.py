@@ -111,6 +111,16 @@ def _candidates(*, terms: Set[str], today: dt.date) -> list[tuple[int, str, str,
         return cursor.fetchall()
 
 
+def query_text(*, title: str, content: str) -> str:
+    """What the matching reads of a citizen's text: the title and the head of the content."""
+    return f"{title} {content[:CONTENT_HEAD]}"
+
+
+def query_terms(text: str) -> frozenset[str]:
+    """The terms the candidate statement looks up for a text (its bigrams, stop words left out)."""
+    return bigram_set(text) - STOP
+
+
 def answers_scored(
     *,
     title: str,
@@ -122,8 +132,8 @@ def answers_scored(
 ) -> list[tuple[float, int]]:
     """(score, answer id) of up to `limit` live answers for this text, best first: one statement, none
     for an empty text. Enough to decide whether to hold a submit; `suggestions_of` reads the answers."""
-    text = f"{title} {content[:CONTENT_HEAD]}"
-    terms = bigram_set(text) - STOP
+    text = query_text(title=title, content=content)
+    terms = query_terms(text)
     if not terms:
         return []
     rows = _candidates(terms=terms, today=today or timezone.localdate())

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection
 
 
-def test_database_url() -> str:
+def database_url_for_tests() -> str:
     db = connection.settings_dict
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
@@ -37,7 +37,7 @@ class Workers:
 
     def start(self, *, beat: bool = False, **extra_env: str) -> subprocess.Popen:
         n = len(self.procs)
-        env = {**os.environ, "DATABASE_URL": test_database_url(), "CELERY_BROKER_URL": self.broker}
+        env = {**os.environ, "DATABASE_URL": database_url_for_tests(), "CELERY_BROKER_URL": self.broker}
         env.update(self.env, **extra_env)
         cmd = [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool", "solo", "--loglevel", "INFO"]
         cmd += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{self.name}{n}@%h"]
